@@ -1,0 +1,1 @@
+"""One module per verb. Each exposes plain functions that return results; nothing prints."""

@@ -1,0 +1,103 @@
+"""`patchq checkout`: build a track's queue branch in the upstream clone and switch to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ApplyError, GitError, StateError
+from ..git import Git
+from ..model import Track
+from ..queue import BuildResult, LoadedSeries, Manifest, Progress, build, load_series, \
+    record_build
+from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    track: str
+    branch: str
+    base: str
+    base_commit: str
+    tip: str
+    patches: int
+    three_way: tuple[str, ...]
+    previous: str | None  # the branch HEAD was on before
+    unchanged: bool  # the branch already was exactly this
+
+
+def base_commit(git: Git, track: Track) -> str:
+    """The track's base as a commit of the upstream clone, with a clear error if it is gone."""
+    if track.base_commit:
+        if git.rev_parse(track.base_commit):
+            return git.rev_parse(track.base_commit)
+        raise GitError(f"the base of track {track.name} ({track.base} = {track.base_commit[:12]}) "
+                       f"is not in {git.path}", "fetch it into the upstream clone")
+    return git.resolve(track.base, f"base of track {track.name}")
+
+
+def refuse_dirty(git: Git, doing: str) -> None:
+    if git.is_dirty():
+        files = git.dirty_files()
+        shown = ", ".join(files[:3]) + (" ..." if len(files) > 3 else "")
+        raise StateError(f"the upstream clone {git.path} has uncommitted changes ({shown})",
+                         f"commit or stash them before {doing}")
+
+
+def refuse_unexported(git: Git, track: str, branch: str, tip: str | None, new_tip: str,
+                      force: bool) -> None:
+    """A queue branch holding commits nobody exported must not be thrown away silently."""
+    if tip is None or tip == new_tip or force:
+        return
+    if Manifest(git, track).tip == tip:
+        return
+    raise StateError(f"branch {branch} has commits that were never exported (tip {tip[:12]})",
+                     f"run `patchq export {track}` first, or pass --force to rebuild it")
+
+
+def move_branch(git: Git, branch: str, old: str | None, new: str, switch: bool = True,
+                reason: str = "patchq") -> str | None:
+    """Point ``branch`` at ``new`` (compare-and-swap against ``old``) and check it out."""
+    previous = git.current_branch()
+    ref = f"refs/heads/{branch}"
+    if previous == branch:
+        if old != new:
+            git.reset_keep(new)
+        return previous
+    git.update_ref(ref, new, old, reason)
+    if switch:
+        try:
+            git.switch(branch)
+        except GitError:
+            if old is None:
+                git.delete_ref(ref, new)
+            else:
+                git.update_ref(ref, old, new, "patchq: undo")
+            raise
+    return previous
+
+
+def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: bool = False,
+             progress: Progress | None = None) -> CheckoutResult:
+    track = ws.track(track_name)
+    branch = branch or ws.queue_branch(track_name)
+    git = ws.git
+    from .. import opstate
+
+    opstate.refuse_if_busy(git)
+    refuse_dirty(git, "checkout")
+    base = base_commit(git, track)
+    loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)
+    try:
+        result: BuildResult = build(git, base, loaded.patches, progress=progress)
+    except ApplyError as exc:
+        raise ApplyError(f"patch {exc.slug} does not apply on {track.base}: {exc.details}",
+                         f"fix series/{track_name}/{exc.slug} or rebase the track",
+                         slug=exc.slug, details=exc.details) from None
+    old_tip = git.branch_tip(branch)
+    refuse_unexported(git, track_name, branch, old_tip, result.tip, force)
+    previous = move_branch(git, branch, old_tip, result.tip, reason=f"patchq checkout {track_name}")
+    record_build(git, track_name, branch, loaded, result)
+    return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
+                          tip=result.tip, patches=len(result.applied),
+                          three_way=tuple(a.slug for a in result.applied if a.how == "3way"),
+                          previous=previous, unchanged=old_tip == result.tip)

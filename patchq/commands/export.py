@@ -1,0 +1,53 @@
+"""`patchq export`: write a track's queue branch back into series/<track>/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import StateError
+from ..queue import ExportPlan, apply_export, load_series, plan_export
+from ..workspace import Workspace
+from .checkout import base_commit
+
+
+@dataclass
+class ExportResult:
+    track: str
+    branch: str
+    written: list[Path] = field(default_factory=list)
+    plan: ExportPlan | None = None
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def plan(ws: Workspace, track_name: str, branch: str | None = None,
+         refresh: tuple[str, ...] = ()) -> tuple[ExportPlan, str, str]:
+    track = ws.track(track_name)
+    branch = branch or ws.queue_branch(track_name)
+    git = ws.git
+    tip = git.branch_tip(branch)
+    if tip is None:
+        raise StateError(f"there is no queue branch {branch} in {git.path}",
+                         f"run `patchq checkout {track_name}` first")
+    base = base_commit(git, track)
+    if not git.is_ancestor(base, tip):
+        raise StateError(f"{branch} does not sit on the track's base {track.base}",
+                         f"move the track with `patchq rebase {track_name}`, not git rebase")
+    loaded = load_series(ws.series_dir(track_name), track_name)
+    return plan_export(git, ws.map, loaded, base, tip, refresh), branch, tip
+
+
+def export(ws: Workspace, track_name: str, branch: str | None = None,
+           dry_run: bool = False) -> ExportResult:
+    export_plan, branch, tip = plan(ws, track_name, branch)
+    result = ExportResult(track=track_name, branch=branch, plan=export_plan, dry_run=dry_run)
+    git = ws.git
+    if git.current_branch() == branch and git.is_dirty():
+        result.warnings.append("the upstream work tree has uncommitted changes; they are not "
+                               "exported (commit them, or `patchq refresh`)")
+    if dry_run:
+        result.written = sorted(export_plan.files.changes())
+    else:
+        result.written = apply_export(git, export_plan, branch, tip)
+    return result

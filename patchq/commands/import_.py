@@ -1,0 +1,252 @@
+"""`patchq import`: put an existing series under patchq.
+
+Sources: a directory of ``git format-patch`` files (Pyodide), a quilt directory with a
+``series`` file (Debian), an mbox file, or a revision range ``A..B`` of the upstream clone.
+Files are copied byte for byte wherever the source has files, so a later export changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import patchfile
+from ..errors import MapError, SeriesError
+from ..files import FileSet
+from ..model import SeriesEntry, Track, slug_of, slugify_subject, valid_slug
+from ..queue import Progress, build, commit_description, load_series
+from ..seriesdir import SERIES, check_relative, discover_format_patch_files, \
+    read_series
+from ..workspace import Workspace
+
+_MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
+_GITHUB_REF = re.compile(r"github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(issues|pull)/(\d+)")
+_VERSION_TAG = re.compile(r"^v?(\d+\.\d+)\.\d+")
+
+
+@dataclass
+class ImportResult:
+    track: str
+    kind: str
+    base: str
+    base_commit: str
+    slugs: list[str] = field(default_factory=list)
+    not_applying: list[tuple[str, str]] = field(default_factory=list)  # (slug, details)
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: str  # quilt, format-patch, mbox, range
+    files: dict[str, bytes]  # name -> bytes, in series order
+    series_text: str | None  # the source's own series file, kept verbatim
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise SeriesError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise SeriesError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _rename_by_subject(files: dict[str, bytes]) -> dict[str, bytes]:
+    out = {}
+    for number, (name, data) in enumerate(files.items(), 1):
+        subject = patchfile.parse(data, slug_of(name)).description.subject
+        out[f"{number:04d}-{slugify_subject(subject)}.patch"] = data
+    return out
+
+
+def _quilt_source(directory: Path) -> _Source:
+    series = read_series(directory)
+    if not series.entries:
+        raise SeriesError(f"{directory / SERIES} lists no patches", "is it the right directory?")
+    files = {}
+    for entry in series.entries:
+        files[check_relative(entry.name)] = _read(directory / entry.name) \
+            if (directory / entry.name).is_file() else _missing(directory, entry.name)
+    for name in series.disabled:  # Debian keeps commented-out patches beside the series
+        candidate = directory / name
+        if candidate.is_file() and name not in files:
+            try:
+                files[check_relative(name)] = _read(candidate)
+            except SeriesError:
+                continue
+    text = _read(directory / SERIES).decode("utf-8", "surrogateescape")
+    return _Source("quilt", files, text)
+
+
+def _missing(directory: Path, name: str) -> bytes:
+    raise SeriesError(f"the series in {directory} names {name}, which does not exist",
+                      "fix the series file or restore the patch")
+
+
+def _format_patch_source(directory: Path) -> _Source:
+    names = discover_format_patch_files(directory)
+    if not names:
+        raise SeriesError(f"{directory} has no series file and no *.patch or *.diff files",
+                          "point import at a patch directory, an mbox file or a range A..B")
+    return _Source("format-patch", {n: _read(directory / n) for n in names}, None)
+
+
+def split_mbox(data: bytes) -> list[bytes]:
+    """The messages of an mbox, each from its ``From `` line.
+
+    >>> len(split_mbox(b"From abc Mon Sep 17 00:00:00 2001\\nA\\nFrom def Mon Sep 17 00:00:00 2001\\nB\\n"))
+    2
+    """
+    starts = [m.start() for m in _MBOX_SEPARATOR.finditer(data)]
+    if not starts or starts[0] != 0:
+        starts = [0] + starts
+    return [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)]) if data[a:b].strip()]
+
+
+def _mbox_source(path: Path) -> _Source:
+    messages = split_mbox(_read(path))
+    files = {}
+    for number, message in enumerate(messages, 1):
+        subject = patchfile.parse(message, f"patch-{number}").description.subject
+        files[f"{number:04d}-{slugify_subject(subject)}.patch"] = message
+    return _Source("mbox", files, None)
+
+
+def _range_source(ws: Workspace, spec: str) -> _Source:
+    start, _, end = spec.partition("..")
+    git = ws.git
+    a = git.resolve(start or "HEAD", "range start")
+    b = git.resolve(end or "HEAD", "range end")
+    commits = git.queue_commits(a, b)
+    if not commits:
+        raise SeriesError(f"range {spec} holds no commits", "check the order of A..B")
+    diffs = git.commit_diffs([c.sha for c in commits])
+    files = {}
+    for number, commit in enumerate(commits, 1):
+        slug = commit.slug if valid_slug(commit.slug) else \
+            slugify_subject(commit.message.partition("\n")[0])
+        data = patchfile.render(commit_description(commit), diffs[commit.sha])
+        files[f"{number:04d}-{slug}.patch"] = data
+    return _Source("range", files, None)
+
+
+def _open_source(ws: Workspace, source: str) -> _Source:
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _quilt_source(path) if (path / SERIES).is_file() else _format_patch_source(path)
+    if path.is_file():
+        return _mbox_source(path)
+    if ".." in source and not path.exists() and not source.startswith(("/", ".", "~")):
+        return _range_source(ws, source)
+    raise SeriesError(f"{source} does not exist",
+                      "give a patch directory, an mbox file, or a revision range A..B")
+
+
+def _follows(git, base: str, track: str) -> str:
+    match = _VERSION_TAG.match(base)
+    if match:
+        return match.group(1)
+    if git.rev_parse(f"refs/heads/{base}"):
+        return base
+    return track
+
+
+def _record_from_headers(ws: Workspace, slug: str, parsed: patchfile.PatchFile,
+                         track: str) -> None:
+    """Seed a patch's map record from what its DEP-3 header already says."""
+    table = ws.map.ensure_patch(slug)
+    ws.map.patch_track(slug, track)["carried"] = True
+    forwarded = (parsed.field("Forwarded") or "").strip()
+    if forwarded.lower() in ("not-needed", "no-needed") and \
+            table.get("disposition", "undecided") == "undecided":
+        table["disposition"] = "downstream-only"
+        table["reason"] = "Forwarded: not-needed (from the patch header)"
+    github = ws.map.upstream_get("github")
+    for value in (forwarded, parsed.field("Bug") or "", parsed.field("Origin") or "",
+                  parsed.field("Applied-Upstream") or ""):
+        for repo, kind, number in _GITHUB_REF.findall(value):
+            if github and repo.lower() != github.lower():
+                continue
+            key = "pr" if kind == "pull" else "issue"
+            if not table.get(key):
+                table[key] = f"{repo}#{number}"
+
+
+def import_series(ws: Workspace, source: str, track: str, base: str,
+                  name_from: str | None = None, follows: str | None = None,
+                  progress: Progress | None = None) -> ImportResult:
+    """Import ``source`` as ``track`` on ``base``. Writes nothing when anything is wrong."""
+    target = ws.series_dir(track)
+    if track in ws.map.track_names():
+        raise MapError(f"track {track!r} already exists in {ws.map_path.name}",
+                       "pick another track name, or remove the track first")
+    if (target / SERIES).exists() or (target.exists() and any(target.iterdir())):
+        raise SeriesError(f"{target} already holds files", "pick another track name")
+    git = ws.git
+    base_commit = git.resolve(base, "base")
+    src = _open_source(ws, source)
+    files = dict(src.files)
+    series_text = src.series_text
+    if name_from == "subject" and src.kind in ("quilt", "format-patch"):
+        if src.kind == "quilt":
+            listed = [e.name for e in read_series(Path(source)).entries]
+            files = _rename_by_subject({n: files[n] for n in listed})
+        else:
+            files = _rename_by_subject(files)
+        series_text = None
+    parsed, slugs = {}, {}
+    for name, data in files.items():
+        parsed[name] = patchfile.parse(data, slug_of(name))
+        if parsed[name].is_empty and src.kind != "quilt":
+            raise SeriesError(f"{name} is not a patch: no diff found",
+                              "remove it from the source or fix it")
+        slug = slug_of(name)
+        if not valid_slug(slug):
+            raise SeriesError(f"{name}: {slug!r} is not usable as a patch name",
+                              "rename the file (letters, digits, . _ + - only)")
+        if slug in slugs:
+            raise SeriesError(f"{name} and {slugs[slug]} share the slug {slug!r}",
+                              "rename one of them")
+        slugs[slug] = name
+    if series_text is None:
+        series_text = "".join(SeriesEntry(n).line() + "\n" for n in files)
+    fileset = FileSet()
+    fileset.write(target / SERIES, series_text.encode("utf-8", "surrogateescape"))
+    for name, data in files.items():
+        fileset.write(target / name, data)
+
+    # stage the files to check that they apply, without keeping anything if they do not
+    result = ImportResult(track=track, kind=src.kind, base=base, base_commit=base_commit)
+    written = fileset.apply()
+    try:
+        loaded = load_series(target, track)
+        built = build(git, base_commit, loaded.patches, keep_going=True, progress=progress)
+        result.not_applying = [(e.slug, e.details) for e in built.failed]
+        result.slugs = [p.slug for p in loaded.patches]
+        ws.map.set_track(Track(name=track, follows=follows or _follows(git, base, track),
+                               base=base, base_commit=base_commit))
+        for patch in loaded.patches:
+            _record_from_headers(ws, patch.slug, patch.file, track)
+        ws.map.save()
+    except BaseException:
+        _undo(target, written)
+        raise
+    result.files = written
+    return result
+
+
+def _undo(target: Path, written: list[Path]) -> None:
+    for path in written:
+        path.unlink(missing_ok=True)
+    for directory in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        try:
+            directory.rmdir()
+        except OSError:
+            pass
+    try:
+        target.rmdir()
+    except OSError:
+        pass
+

@@ -1,0 +1,62 @@
+"""`patchq init`: make the current directory a patch repo."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MapError
+from ..git import Git
+from ..upstream_map import MAP_NAME, UpstreamMap
+from ..workspace import SERIES_DIR
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: Path
+    map_path: Path
+    upstream: str
+    url: str
+
+
+def check_repo_name(value: str, option: str) -> str:
+    if value and not _REPO.match(value):
+        raise MapError(f"{option} {value!r} is not OWNER/REPO", "for example python/cpython")
+    return value
+
+
+def _remote_url(git: Git) -> str:
+    res = git.run("remote", "get-url", "origin", ok=(0, 2, 128))
+    return res.stdout.decode("utf-8", "replace").strip() if res.status == 0 else ""
+
+
+def _github_from_url(url: str) -> str:
+    match = re.search(r"github\.com[:/]([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(\.git)?/?$", url)
+    return match.group(1) if match else ""
+
+
+def init(root: Path, upstream: str, github: str = "", fork: str = "") -> InitResult:
+    """Create upstream_map.toml and series/ in ``root`` for the clone at ``upstream``."""
+    check_repo_name(github, "--github")
+    check_repo_name(fork, "--fork")
+    root = root.resolve()
+    map_path = root / MAP_NAME
+    if map_path.exists():
+        raise MapError(f"{map_path} already exists", "patchq init never overwrites a map")
+    clone = Path(upstream).expanduser().resolve()
+    git = Git(clone)  # refuses what is not a git repository
+    try:
+        recorded = os.path.relpath(clone, root)
+    except ValueError:  # another drive
+        recorded = str(clone)
+    url = _remote_url(git)
+    github = github or _github_from_url(url)
+    umap = UpstreamMap.new(map_path, {"path": recorded, "url": url, "github": github,
+                                      "fork": fork})
+    (root / SERIES_DIR).mkdir(exist_ok=True)
+    umap.save()
+    return InitResult(root=root, map_path=map_path, upstream=recorded, url=url)

@@ -1,0 +1,144 @@
+"""`patchq lint`: everything that can be wrong with a track, one problem a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import PatchqError, SeriesError
+from ..model import Problem, valid_slug
+from ..patchfile import diff_stats
+from ..queue import LoadedPatch, LoadedSeries, build, plan_export
+from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
+from ..workspace import SERIES_DIR, Workspace
+from .checkout import base_commit
+
+
+def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | None:
+    directory = ws.series_dir(track)
+    try:
+        series = read_series(directory)
+    except SeriesError as exc:
+        problems.append(Problem(track, "no-series", exc.message))
+        return None
+    patches, seen = [], {}
+    for entry in series.entries:
+        try:
+            check_relative(entry.name)
+        except SeriesError as exc:
+            problems.append(Problem(track, "bad-name", exc.message, entry.slug))
+            continue
+        if not valid_slug(entry.slug):
+            problems.append(Problem(track, "bad-name", f"{entry.slug!r} is not a usable slug",
+                                    entry.slug))
+        if entry.slug in seen:
+            problems.append(Problem(track, "duplicate-slug",
+                                    f"{entry.name} and {seen[entry.slug]} share one slug",
+                                    entry.slug))
+            continue
+        seen[entry.slug] = entry.name
+        try:
+            parsed = load_patch(directory, entry)
+        except SeriesError as exc:
+            code = "missing-file" if "does not exist" in exc.message else "unreadable"
+            problems.append(Problem(track, code, exc.message, entry.slug))
+            continue
+        if parsed.is_empty:
+            problems.append(Problem(track, "empty", f"{entry.name} has no diff", entry.slug))
+        else:
+            try:
+                diff_stats(parsed.diff, entry.strip)
+            except SeriesError as exc:
+                problems.append(Problem(track, "parse", f"{entry.name}: {exc.message}",
+                                        entry.slug))
+                continue
+        patches.append(LoadedPatch(entry=entry, file=parsed, path=directory / entry.name,
+                                   digest=file_digest(parsed.raw)))
+    for name in unlisted_files(directory, series):
+        problems.append(Problem(track, "unlisted", f"{name} is not in the series file"))
+    return LoadedSeries(track=track, directory=directory, series=series, patches=tuple(patches))
+
+
+def _check_map(ws: Workspace, loaded: LoadedSeries, problems: list[Problem]) -> None:
+    track = loaded.track
+    in_series = {p.slug for p in loaded.patches}
+    for slug in in_series:
+        per_track = ws.map.patch(slug).get("tracks", {}).get(track)
+        if per_track is None or per_track.get("carried") is not True:
+            problems.append(Problem(track, "map-missing", f"{ws.map_path.name} has no record "
+                                    f"of {slug} on this track", slug))
+    for slug in ws.map.slugs():
+        per_track = ws.map.patch(slug).get("tracks", {}).get(track, {})
+        if per_track.get("carried") is True and slug not in in_series:
+            problems.append(Problem(track, "map-stale", f"{ws.map_path.name} says {slug} is "
+                                    "carried, but the series does not list it", slug))
+
+
+def lint_track(ws: Workspace, track: str, check_export: bool = False,
+               check_apply: bool = True) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        tr = ws.track(track)
+    except PatchqError as exc:
+        return [Problem(track, "no-track", exc.message)]
+    loaded = _load(ws, track, problems)
+    if loaded is None:
+        return problems
+    _check_map(ws, loaded, problems)
+    if not (check_apply or check_export):
+        return problems
+    try:
+        git = ws.git
+        base = base_commit(git, tr)
+    except PatchqError as exc:
+        problems.append(Problem(track, "no-base", exc.message))
+        return problems
+    result = build(git, base, loaded.patches, keep_going=True)
+    for failure in result.failed:
+        problems.append(Problem(track, "does-not-apply",
+                                f"does not apply on {tr.base}: {failure.details}", failure.slug))
+    if check_export and not result.failed:
+        problems.extend(_check_export(ws, loaded, base, result.tip))
+    return problems
+
+
+def _check_export(ws: Workspace, loaded: LoadedSeries, base: str, built_tip: str) -> list[Problem]:
+    """Would export change files? Against the queue branch when there is one."""
+    git = ws.git
+    track = loaded.track
+    branch = ws.queue_branch(track)
+    tip = git.branch_tip(branch)
+    source = f"queue branch {branch}"
+    if tip is None or not git.is_ancestor(base, tip):
+        tip, source = built_tip, "the series applied on its base"
+    plan = plan_export(git, ws.reload_map(), loaded, base, tip)
+    ws.reload_map()  # planning mutates the in-memory map; forget it
+    problems = []
+    for path, data in sorted(plan.files.changes().items()):
+        what = "delete" if data is None else ("write" if path.exists() else "create")
+        problems.append(Problem(track, "export-would-change",
+                                f"export of {source} would {what} {_rel(ws, path)}"))
+    return problems
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(ws.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
+         check_apply: bool = True) -> list[Problem]:
+    names = [track] if track else ws.map.track_names()
+    problems: list[Problem] = []
+    if not track:
+        series_root = ws.root / SERIES_DIR
+        if series_root.is_dir():
+            for directory in sorted(p for p in series_root.iterdir() if p.is_dir()):
+                if directory.name not in names:
+                    problems.append(Problem(directory.name, "no-track",
+                                            f"series/{directory.name} has no track in "
+                                            f"{ws.map_path.name}"))
+    for name in names:
+        problems.extend(lint_track(ws, name, check_export, check_apply))
+    return problems

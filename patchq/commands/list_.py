@@ -1,0 +1,63 @@
+"""`patchq list`: the patches of a track, in order, with what patchq knows of them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..errors import SeriesError
+from ..model import Submission
+from ..patchfile import diff_stats
+from ..queue import load_series
+from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ListedPatch:
+    track: str
+    slug: str
+    file: str
+    subject: str
+    author: str
+    files: tuple[str, ...]
+    added: int
+    removed: int
+    state: str  # upstream state on the track, "" when never checked
+    submission: str
+    disposition: str
+
+    def as_json(self) -> dict:
+        return asdict(self) | {"files": list(self.files)}
+
+
+def submission_of(record: dict) -> str:
+    """The submission recorded for a patch (sync refines it from GitHub)."""
+    recorded = str(record.get("submission", ""))
+    if recorded:
+        return recorded
+    if record.get("pr"):
+        return Submission.OPEN_PR.value
+    if record.get("issue"):
+        return Submission.ISSUE.value
+    return Submission.NONE.value
+
+
+def list_patches(ws: Workspace, track: str | None = None) -> list[ListedPatch]:
+    rows = []
+    for tr in ws.tracks(track):
+        loaded = load_series(ws.series_dir(tr.name), tr.name)
+        for patch in loaded.patches:
+            try:
+                stats = diff_stats(patch.file.diff, patch.entry.strip) if not patch.file.is_empty \
+                    else ()
+            except SeriesError as exc:
+                raise SeriesError(f"{patch.entry.name}: {exc.message}", exc.hint) from None
+            record = ws.map.patch(patch.slug)
+            per_track = record.get("tracks", {}).get(tr.name, {})
+            desc = patch.file.description
+            rows.append(ListedPatch(
+                track=tr.name, slug=patch.slug, file=patch.entry.name, subject=desc.subject,
+                author=desc.author, files=tuple(s.path for s in stats),
+                added=sum(s.added for s in stats), removed=sum(s.removed for s in stats),
+                state=str(per_track.get("state", "")), submission=submission_of(record),
+                disposition=str(record.get("disposition", "undecided"))))
+    return rows

@@ -1,0 +1,88 @@
+"""Writing the user's files safely: one file atomically, several files all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that a crash leaves either the old or the new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class FileSet:
+    """Planned writes and deletions, applied together; on any failure the old files return.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> fs = FileSet(); fs.write(d / "a", b"1"); [p.name for p in fs.apply()]
+    ['a']
+    """
+
+    def __init__(self) -> None:
+        self._plan: dict[Path, bytes | None] = {}
+
+    def write(self, path: Path, data: bytes) -> None:
+        self._plan[Path(path)] = data
+
+    def delete(self, path: Path) -> None:
+        self._plan[Path(path)] = None
+
+    def changes(self) -> dict[Path, bytes | None]:
+        """Only the planned changes that differ from what is on disk."""
+        out = {}
+        for path, data in self._plan.items():
+            current = path.read_bytes() if path.is_file() else None
+            if current != data:
+                out[path] = data
+        return out
+
+    def apply(self) -> list[Path]:
+        """Apply the changes; return the paths changed. All or nothing."""
+        changes = self.changes()
+        saved: dict[Path, bytes | None] = {
+            p: (p.read_bytes() if p.is_file() else None) for p in changes}
+        created_dirs: list[Path] = []
+        done: list[Path] = []
+        try:
+            for path, data in changes.items():
+                if data is None:
+                    path.unlink()
+                else:
+                    parent = path.parent
+                    missing = []
+                    while not parent.exists():
+                        missing.append(parent)
+                        parent = parent.parent
+                    created_dirs.extend(reversed(missing))
+                    atomic_write(path, data)
+                done.append(path)
+        except BaseException:
+            for path in done:
+                old = saved[path]
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write(path, old)
+            for directory in reversed(created_dirs):
+                try:
+                    directory.rmdir()
+                except OSError:
+                    pass
+            raise
+        return sorted(changes)

@@ -1,0 +1,342 @@
+"""The only module that runs git. GitPython runs the commands and writes objects.
+
+Every failure becomes a :class:`GitError` with git's own words. Commands that produce diffs
+pin their options (``-c`` overrides), so a user's configuration cannot change what patchq
+writes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .errors import ApplyError, GitError
+from .model import SLUG_TRAILER, QueueCommit
+
+# Options that make diffs identical whatever the user's configuration says.
+DIFF_CONFIG = (
+    "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.renames=true",
+    "-c", "diff.algorithm=myers", "-c", "diff.context=3", "-c", "diff.interHunkContext=0",
+    "-c", "diff.suppressBlankEmpty=false", "-c", "diff.external=", "-c", "core.quotePath=true",
+    "-c", "diff.relative=false", "-c", "diff.orderFile=", "-c", "color.ui=false",
+    "-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "apply.whitespace=nowarn",
+)
+DIFF_OPTIONS = ("-M", "--full-index", "--stat=72", "--summary", "-p", "--no-color",
+                "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "--ignore-submodules=none")
+
+FALLBACK_NAME = "Unknown"
+FALLBACK_EMAIL = "unknown@patchq.invalid"
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+    date: str  # RFC 2822, ISO 8601 or "<epoch> <tz>"
+
+    def signature(self) -> str:
+        return f"{self.name} <{self.email}> {_git_time(self.date)}"
+
+
+def _git_time(date: str) -> str:
+    """'<epoch> <+hhmm>' from an RFC 2822 date, ISO date or an existing git time."""
+    if re.match(r"^\d+ [+-]\d{4}$", date):
+        return date
+    try:
+        parsed = email.utils.parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        from datetime import datetime
+        parsed = datetime.fromisoformat(date)
+    offset = parsed.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{int(parsed.timestamp())} {sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    stdout: bytes
+    stderr: str
+
+
+def strip_trailer(message: str) -> tuple[str, str]:
+    """Split patchq's slug trailer off a commit message: (message, slug).
+
+    >>> strip_trailer("Fix it\\n\\nWhy.\\n\\nPatchq-Slug: fix-it\\n")
+    ('Fix it\\n\\nWhy.\\n', 'fix-it')
+    """
+    slug = ""
+    kept = []
+    for line in message.splitlines():
+        if line.startswith(SLUG_TRAILER + ":"):
+            slug = line.split(":", 1)[1].strip()
+        else:
+            kept.append(line)
+    text = "\n".join(kept).strip("\n")
+    return (text + "\n" if text else ""), slug
+
+
+def add_trailer(message: str, slug: str) -> str:
+    return message.rstrip("\n") + f"\n\n{SLUG_TRAILER}: {slug}\n"
+
+
+class Git:
+    """One repository. ``Git(path)`` raises GitError when path is not a git repository."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import git as gitpython
+
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise GitError(f"upstream clone {self.path} does not exist",
+                           "pass --upstream-dir or set [upstream] path in upstream_map.toml")
+        try:
+            self._repo = gitpython.Repo(self.path)
+        except (gitpython.exc.InvalidGitRepositoryError, gitpython.exc.NoSuchPathError):
+            raise GitError(f"{self.path} is not a git repository",
+                           "point patchq at a clone of upstream") from None
+        self._cmd = self._repo.git
+        self._env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+
+    @property
+    def repo(self):
+        """The GitPython Repo, for callers that need objects (keep to this module when you can)."""
+        return self._repo
+
+    # -- running commands -------------------------------------------------------------------
+
+    def run(self, *args: str, input: bytes | None = None, env: dict | None = None,
+            ok: Sequence[int] = (0,), config: Sequence[str] = ()) -> Result:
+        """Run ``git args``; raise GitError unless its status is in ``ok``."""
+        full_env = dict(self._env)
+        if env:
+            full_env.update(env)
+        command = ["git", *config, *args]
+        stdin = None
+        if input is not None:
+            stdin = tempfile.TemporaryFile()
+            stdin.write(input)
+            stdin.seek(0)
+        try:
+            status, out, err = self._cmd.execute(
+                command, istream=stdin, with_extended_output=True, with_exceptions=False,
+                stdout_as_string=False, strip_newline_in_stdout=False, env=full_env,
+                )
+        except OSError as exc:
+            raise GitError(f"could not run git: {exc}", "is git installed?") from exc
+        finally:
+            if stdin is not None:
+                stdin.close()
+        err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else (err or "")
+        if status not in ok:
+            first = next((ln for ln in err_text.splitlines() if ln.strip()), "")
+            raise GitError(f"git {args[0]} failed: {first or f'exit status {status}'}")
+        return Result(status, out or b"", err_text)
+
+    def out(self, *args: str, **kw) -> str:
+        return self.run(*args, **kw).stdout.decode("utf-8", "surrogateescape").strip()
+
+    # -- refs and state -----------------------------------------------------------------------
+
+    def rev_parse(self, ref: str) -> str | None:
+        """The commit id ``ref`` names, or None."""
+        if ref.startswith("-"):
+            return None
+        res = self.run("rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}",
+                       ok=(0, 1, 128))
+        sha = res.stdout.decode().strip()
+        return sha if res.status == 0 and sha else None
+
+    def resolve(self, ref: str, what: str = "ref") -> str:
+        sha = self.rev_parse(ref)
+        if sha is None:
+            raise GitError(f"{what} {ref!r} does not resolve to a commit in {self.path}",
+                           "fetch it or check the name")
+        return sha
+
+    def branch_tip(self, branch: str) -> str | None:
+        return self.rev_parse(f"refs/heads/{branch}")
+
+    def current_branch(self) -> str | None:
+        res = self.run("symbolic-ref", "-q", "--short", "HEAD", ok=(0, 1))
+        name = res.stdout.decode().strip()
+        return name or None
+
+    def head(self) -> str | None:
+        return self.rev_parse("HEAD")
+
+    def is_dirty(self) -> bool:
+        """Tracked changes (staged or not), or an operation (merge, am, rebase) in progress."""
+        res = self.run("status", "--porcelain=v1", "--untracked-files=no", "--ignore-submodules")
+        return bool(res.stdout.strip())
+
+    def dirty_files(self) -> list[str]:
+        res = self.run("status", "--porcelain=v1", "--untracked-files=no", "--ignore-submodules")
+        return [ln[3:] for ln in res.stdout.decode("utf-8", "replace").splitlines()]
+
+    def git_path(self, name: str) -> Path:
+        """A path inside the git dir (``git rev-parse --git-path``)."""
+        path = Path(self.out("rev-parse", "--git-path", name))
+        return path if path.is_absolute() else self.path / path
+
+    def update_ref(self, ref: str, new: str, old: str | None, message: str) -> None:
+        """Move ``ref`` to ``new`` only if it is still at ``old`` (None: must not exist)."""
+        self.run("update-ref", "-m", message, ref, new, old or "0" * 40)
+
+    def delete_ref(self, ref: str, old: str) -> None:
+        self.run("update-ref", "-d", ref, old)
+
+    def switch(self, branch: str) -> None:
+        self.run("checkout", "-q", branch, "--")
+
+    def reset_keep(self, commit: str) -> None:
+        self.run("reset", "-q", "--keep", commit)
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        return self.run("merge-base", "--is-ancestor", a, b, ok=(0, 1)).status == 0
+
+    def tree_of(self, commit: str) -> str:
+        return self.out("rev-parse", commit + "^{tree}")
+
+    def commit_date(self, commit: str) -> str:
+        return self.out("log", "-1", "--format=%ct +0000", commit)
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str,
+                    author: Identity, committer: Identity | None = None) -> str:
+        """Write a commit object in-process (no git process per commit)."""
+        from gitdb.base import IStream
+
+        committer = committer or author
+        lines = [f"tree {tree}"]
+        lines += [f"parent {p}" for p in parents]
+        lines += [f"author {author.signature()}", f"committer {committer.signature()}", ""]
+        data = ("\n".join(lines) + "\n" + message).encode("utf-8", "surrogateescape")
+        stream = self._repo.odb.store(IStream(b"commit", len(data), BytesIO(data)))
+        return stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else stream.hexsha
+
+    def read_blob(self, commit: str, path: str) -> bytes | None:
+        res = self.run("cat-file", "blob", f"{commit}:{path}", ok=(0, 128))
+        return res.stdout if res.status == 0 else None
+
+    def path_exists(self, commit: str, path: str) -> bool:
+        return self.run("cat-file", "-e", f"{commit}:{path}", ok=(0, 1, 128)).status == 0
+
+    # -- applying patches --------------------------------------------------------------------
+
+    @contextmanager
+    def scratch_index(self, tree: str) -> Iterator["ScratchIndex"]:
+        """A temporary index holding ``tree``: apply patches to it without a work tree."""
+        handle, name = tempfile.mkstemp(prefix="patchq-index-", dir=self.git_path(""))
+        os.close(handle)
+        os.unlink(name)
+        index = ScratchIndex(self, name)
+        try:
+            index.read_tree(tree)
+            yield index
+        finally:
+            for path in (name, name + ".lock"):
+                if os.path.exists(path):
+                    os.unlink(path)
+
+    # -- reading queues ----------------------------------------------------------------------
+
+    def queue_commits(self, base: str, tip: str) -> list[QueueCommit]:
+        """The commits of ``base..tip``, oldest first, with their slug trailers."""
+        fmt = "%H%x00%P%x00%T%x00%an%x00%ae%x00%aD%x00%B%x00%x01"
+        res = self.run("log", "--reverse", "--topo-order", f"--format={fmt}",
+                       f"{base}..{tip}", "--")
+        commits = []
+        for record in res.stdout.decode("utf-8", "surrogateescape").split("\x00\x01"):
+            record = record.lstrip("\n")
+            if not record:
+                continue
+            sha, parents, tree, name, mail, date, body = record.split("\x00", 6)
+            parent_list = parents.split()
+            if len(parent_list) != 1:
+                raise GitError(f"commit {sha[:12]} in {base[:12]}..{tip[:12]} is a merge",
+                               "a queue must be a straight line of commits")
+            message, slug = strip_trailer(body)
+            commits.append(QueueCommit(sha=sha, parent=parent_list[0], tree=tree, slug=slug,
+                                       message=message, author_name=name, author_email=mail,
+                                       author_date=date))
+        return commits
+
+    def commit_diffs(self, commits: Sequence[str]) -> dict[str, bytes]:
+        """Diffstat, summary and full-index diff of each commit against its parent, one process."""
+        if not commits:
+            return {}
+        marker = "patchq-commit "
+        res = self.run("diff-tree", "--stdin", "-r", "--root", f"--format={marker}%H",
+                       *DIFF_OPTIONS, input=("\n".join(commits) + "\n").encode(),
+                       config=DIFF_CONFIG)
+        out: dict[str, bytes] = {}
+        chunks = res.stdout.split(marker.encode())
+        for chunk in chunks[1:]:
+            sha, _, rest = chunk.partition(b"\n")
+            out[sha.decode()] = _normalize_stat(rest)
+        return out
+
+
+def _normalize_stat(data: bytes) -> bytes:
+    """diff-tree prints a blank line after the format line; format-patch style wants none."""
+    return data.lstrip(b"\n")
+
+
+class ScratchIndex:
+    """A temporary index file: apply patches, write trees; the work tree is never touched."""
+
+    def __init__(self, git: Git, path: str) -> None:
+        self.git = git
+        self.path = path
+        self.env = {"GIT_INDEX_FILE": path}
+        self.tree = ""
+
+    def read_tree(self, tree: str) -> None:
+        self.git.run("read-tree", tree, env=self.env)
+        self.tree = tree
+
+    def apply(self, patch_path: str | os.PathLike, strip: int = 1, three_way: bool = True,
+              slug: str = "") -> str:
+        """Apply a patch file to the index and return ``how``: 'clean' or '3way'.
+
+        Raises ApplyError naming the failing hunks when the patch does not apply.
+        """
+        args = ["apply", "--cached", f"-p{strip}", "--whitespace=nowarn"]
+        res = self.git.run(*args, str(patch_path), env=self.env, ok=(0, 1, 128),
+                           config=DIFF_CONFIG)
+        if res.status == 0:
+            return "clean"
+        direct_error = res.stderr
+        if three_way:
+            res = self.git.run(*args, "--3way", str(patch_path), env=self.env, ok=(0, 1, 128),
+                               config=DIFF_CONFIG)
+            if res.status == 0:
+                return "3way"
+            # a failed --3way leaves conflict stages behind: put the index back
+            self.read_tree(self.tree)
+        raise ApplyError(f"patch {slug or patch_path} does not apply",
+                         "refresh it against the base, or fix the series order",
+                         slug=slug, details=_failing_hunks(direct_error))
+
+    def write_tree(self) -> str:
+        self.tree = self.git.out("write-tree", env=self.env)
+        return self.tree
+
+
+def _failing_hunks(stderr: str) -> str:
+    """git apply's complaints, one per line: 'patch failed: Python/x.c:120' and the like."""
+    lines = [ln.removeprefix("error: ").strip() for ln in stderr.splitlines()
+             if ln.startswith("error:") or "Hunk" in ln or "patch failed" in ln]
+    return "; ".join(dict.fromkeys(lines)) or stderr.strip()

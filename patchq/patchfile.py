@@ -1,0 +1,366 @@
+"""Read and write one patch file. Pure: bytes in, values out.
+
+A patch file is a *header* (everything before the diff) and a *diff*. The header is one of:
+
+- ``mail``: ``git format-patch`` output (``From <sha>`` line, ``From:``, ``Date:``,
+  ``Subject:`` possibly folded, body, ``---``, diffstat);
+- ``dep3``: Debian's DEP-3 fields (``Description:``, ``Author:``, ``Forwarded:``...);
+- ``plain``: free text;
+- ``none``: the file starts with the diff.
+
+Files are bytes throughout: CRLF lines and non-UTF-8 bytes survive untouched.
+
+>>> p = parse(b"Description: Fix it\\n more words\\nForwarded: no\\n\\n--- a/x\\n+++ b/x\\n@@ -1 +1 @@\\n-a\\n+b\\n")
+>>> (p.style, p.description.subject, p.description.body)
+('dep3', 'Fix it', 'more words')
+>>> p.diff.startswith(b"--- a/x")
+True
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.header import decode_header, make_header
+
+from .errors import SeriesError
+from .model import Description, FileStat
+
+MAIL, DEP3, PLAIN, NONE = "mail", "dep3", "plain", "none"
+
+ZERO_FROM = b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+
+_MBOX_FROM = re.compile(rb"^From [0-9a-f]{7,64} ")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):(.*)$")
+_DEP3_ONLY = {
+    "description", "origin", "bug", "forwarded", "applied-upstream", "last-update",
+    "author", "reviewed-by", "acked-by",
+}
+_DEP3_PREFIX = ("bug-",)
+_MAIL_CORE = {"from", "date", "subject", "mime-version", "content-type",
+              "content-transfer-encoding"}
+_PATCH_TAG = re.compile(r"^\s*\[[^\]]*PATCH[^\]]*\]\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PatchFile:
+    """One parsed patch file. ``header + diff == raw``."""
+
+    raw: bytes
+    header: bytes
+    diff: bytes
+    style: str
+    description: Description
+    fields: tuple[tuple[str, str], ...]  # header fields as written (DEP-3 or mail), unfolded
+
+    @property
+    def preamble(self) -> bytes:
+        """The part of the header that describes the patch (before ``---`` and diffstat)."""
+        lines = _lines(self.header)
+        for i, line in enumerate(lines):
+            if line.rstrip(b"\r\n") == b"---":
+                return b"".join(lines[:i])
+        return self.header
+
+    @property
+    def is_empty(self) -> bool:
+        """True for a patch with a description but no diff (quilt allows those)."""
+        return not self.diff.strip()
+
+    def field(self, name: str) -> str | None:
+        low = name.lower()
+        for key, value in self.fields:
+            if key.lower() == low:
+                return value
+        return None
+
+
+def _lines(data: bytes) -> list[bytes]:
+    parts = data.split(b"\n")
+    out = [p + b"\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _is_diff_start(lines: list[bytes], i: int) -> bool:
+    line = lines[i]
+    if line.startswith((b"diff --git ", b"diff -", b"Index: ", b"GIT binary patch")):
+        return True
+    if line.startswith(b"=" * 20):
+        return True
+    if line.startswith(b"--- ") and i + 1 < len(lines) and lines[i + 1].startswith(b"+++ "):
+        return True
+    return False
+
+
+def split_header(data: bytes) -> tuple[bytes, bytes]:
+    """Split a patch file into (header, diff).
+
+    >>> split_header(b"hello\\n\\ndiff --git a/x b/x\\n")
+    (b'hello\\n\\n', b'diff --git a/x b/x\\n')
+    """
+    lines = _lines(data)
+    offset = 0
+    for i, _ in enumerate(lines):
+        if _is_diff_start(lines, i):
+            return data[:offset], data[offset:]
+        offset += len(lines[i])
+    return data, b""
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _decode_mime(value: str) -> str:
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return value
+
+
+def _read_fields(lines: list[str]) -> tuple[list[tuple[str, list[str]]], int]:
+    """Read RFC 822 style fields; return ([(name, [first, continuation...])], lines used)."""
+    fields: list[tuple[str, list[str]]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip("\r\n")
+        if line and line[0] in " \t" and fields:
+            fields[-1][1].append(line)
+            i += 1
+            continue
+        match = _FIELD.match(line)
+        if not match:
+            break
+        fields.append((match.group(1), [match.group(2).strip()]))
+        i += 1
+    return fields, i
+
+
+def _normalize_date(value: str) -> str:
+    """An RFC 2822 date from a mail Date or a DEP-3 Last-Update; '' when unreadable."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return email.utils.format_datetime(parsed)
+
+
+def _split_author(value: str) -> tuple[str, str]:
+    value = _decode_mime(" ".join(value.split()))
+    name, addr = email.utils.parseaddr(value)
+    if not name and not addr:
+        return value.strip(), ""
+    if not name and "@" not in addr:
+        return addr, ""
+    return name or addr.split("@")[0], addr
+
+
+def strip_patch_tag(subject: str) -> str:
+    """Drop ``[PATCH ...]`` tags the way ``git mailinfo -b`` does; keep others like ``[3.13]``.
+
+    >>> strip_patch_tag("[PATCH 2/7] [3.13] gh-1: fix")
+    '[3.13] gh-1: fix'
+    """
+    previous = None
+    while previous != subject:
+        previous = subject
+        subject = _PATCH_TAG.sub("", subject, count=1)
+    return subject.strip()
+
+
+def _parse_mail(text_lines: list[str], fallback: str) -> tuple[Description, tuple]:
+    start = 1 if text_lines and text_lines[0].startswith("From ") else 0
+    raw_fields, used = _read_fields(text_lines[start:])
+    fields = tuple((k, " ".join(p.strip() for p in v).strip()) for k, v in raw_fields)
+    get = {k.lower(): v for k, v in fields}
+    subject = strip_patch_tag(_decode_mime(get.get("subject", ""))) or fallback
+    name, addr = _split_author(get.get("from", ""))
+    body_lines = []
+    for line in text_lines[start + used:]:
+        if line.rstrip("\r\n") == "---":
+            break
+        body_lines.append(line.rstrip("\r\n"))
+    body = "\n".join(body_lines).strip("\n")
+    desc = Description(subject=subject, body=_trim_body(body), author_name=name,
+                       author_email=addr, date=_normalize_date(get.get("date", "")))
+    return desc, fields
+
+
+def _trim_body(body: str) -> str:
+    return "\n".join(line.rstrip() for line in body.strip().splitlines()).strip()
+
+
+def _parse_dep3(text_lines: list[str], fallback: str) -> tuple[Description, tuple]:
+    raw_fields, used = _read_fields(text_lines)
+    fields = tuple((k, "\n".join(v)) for k, v in raw_fields)
+    subject, body_parts = "", []
+    author_name = author_email = date = ""
+    for key, parts in raw_fields:
+        low = key.lower()
+        if low in ("description", "subject") and not subject:
+            subject = parts[0].strip()
+            for cont in parts[1:]:
+                cont = cont[1:] if cont[:1] in (" ", "\t") else cont
+                body_parts.append("" if cont.strip() == "." else cont.rstrip())
+        elif low in ("author", "from") and not author_name:
+            author_name, author_email = _split_author(parts[0])
+        elif low == "last-update" and not date:
+            date = _normalize_date(parts[0])
+    rest = []
+    for line in text_lines[used:]:
+        if line.rstrip("\r\n") == "---":
+            break
+        rest.append(line.rstrip("\r\n"))
+    extra = "\n".join(rest).strip()
+    if not subject and body_parts:
+        subject, body_parts = body_parts[0], body_parts[1:]
+    body = "\n".join(body_parts).strip()
+    if extra:
+        body = f"{body}\n\n{extra}".strip()
+    desc = Description(subject=subject or fallback, body=_trim_body(body),
+                       author_name=author_name, author_email=author_email, date=date)
+    return desc, fields
+
+
+def _style_of(header: bytes, text_lines: list[str]) -> str:
+    if not header.strip():
+        return NONE
+    if _MBOX_FROM.match(header):
+        return MAIL
+    raw_fields, _ = _read_fields(text_lines)
+    names = {k.lower() for k, _ in raw_fields}
+    if not names:
+        return PLAIN
+    if names & _DEP3_ONLY or any(n.startswith(_DEP3_PREFIX) for n in names):
+        return DEP3
+    if "subject" in names or "from" in names:
+        return MAIL
+    return PLAIN
+
+
+def parse(data: bytes, fallback_subject: str = "") -> PatchFile:
+    """Parse a patch file's bytes (``is_empty`` tells when there is no diff)."""
+    header, diff = split_header(data)
+    text_lines = _text(header).splitlines(keepends=True)
+    style = _style_of(header, text_lines)
+    if style == MAIL:
+        desc, fields = _parse_mail(text_lines, fallback_subject)
+    elif style == DEP3:
+        desc, fields = _parse_dep3(text_lines, fallback_subject)
+    elif style == PLAIN:
+        words = _text(header).strip().splitlines()
+        desc = Description(subject=words[0].strip() if words else fallback_subject,
+                           body=_trim_body("\n".join(words[1:])))
+        fields = ()
+    else:
+        desc, fields = Description(subject=fallback_subject), ()
+    if not desc.subject:
+        desc = replace(desc, subject=fallback_subject or "(no subject)")
+    return PatchFile(raw=data, header=header, diff=diff, style=style, description=desc,
+                     fields=fields)
+
+
+def diff_stats(diff: bytes, strip: int = 1) -> tuple[FileStat, ...]:
+    """Files a diff touches with lines added and removed (parsed by unidiff)."""
+    from unidiff import PatchSet
+    from unidiff.errors import UnidiffParseError
+
+    try:
+        patch_set = PatchSet(_text(diff))
+    except UnidiffParseError as exc:
+        raise SeriesError(f"the diff does not parse ({exc})", "regenerate the patch") from exc
+    stats = []
+    for pf in patch_set:
+        source = _strip_path(pf.source_file, strip)
+        target = _strip_path(pf.target_file, strip)
+        if pf.is_added_file:
+            status, path = "added", target
+        elif pf.is_removed_file:
+            status, path = "removed", source
+        elif pf.is_rename:
+            status, path = "renamed", target
+        elif pf.is_binary_file:
+            status, path = "binary", target or source
+        else:
+            status, path = "modified", target or source
+        stats.append(FileStat(path=path, added=pf.added, removed=pf.removed, status=status))
+    return tuple(stats)
+
+
+def _strip_path(path: str | None, strip: int) -> str:
+    if not path or path == "/dev/null":
+        return ""
+    path = path.split("\t", 1)[0]
+    parts = path.split("/")
+    if strip and len(parts) > strip:
+        parts = parts[strip:]
+    return "/".join(parts)
+
+
+def _fold_dep3_description(subject: str, body: str) -> str:
+    out = [f"Description: {subject}"]
+    for line in body.splitlines():
+        out.append(" ." if not line.strip() else f" {line}")
+    return "\n".join(out) + "\n"
+
+
+def _mail_header(desc: Description, extra: list[tuple[str, str]]) -> str:
+    date = desc.date or "Thu, 1 Jan 1970 00:00:00 +0000"
+    out = [f"From: {desc.author}", f"Date: {date}", f"Subject: {desc.subject}"]
+    text = desc.author + desc.subject + desc.body
+    if not text.isascii():
+        out += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8",
+                "Content-Transfer-Encoding: 8bit"]
+    out += [f"{k}: {v}" for k, v in extra]
+    head = "\n".join(out) + "\n\n"
+    if desc.body.strip():
+        head += desc.body.strip() + "\n"
+    return head
+
+
+def render(desc: Description, stat_and_diff: bytes, original: PatchFile | None = None,
+           same_description: bool = False) -> bytes:
+    """A patch file for ``desc`` and a git diff (``stat`` + ``diff`` as ``git diff-tree`` prints).
+
+    With ``same_description``, ``original``'s preamble is kept byte for byte, so people's
+    headers (DEP-3 fields, extra mail headers) survive; otherwise its extra fields are kept
+    and the description is rewritten in the original's style.
+    """
+    if original is not None and same_description:
+        preamble = original.preamble
+        if preamble and not preamble.endswith(b"\n"):
+            preamble += b"\n"
+    elif original is not None and original.style == DEP3:
+        lines = []
+        for key, value in original.fields:
+            if key.lower() in ("description", "subject"):
+                lines.append(_fold_dep3_description(desc.subject, desc.body).rstrip("\n"))
+            else:
+                lines.append(f"{key}: {value}")
+        if not any(k.lower() in ("description", "subject") for k, _ in original.fields):
+            lines.insert(0, _fold_dep3_description(desc.subject, desc.body).rstrip("\n"))
+        preamble = ("\n".join(lines) + "\n\n").encode("utf-8", "surrogateescape")
+    elif original is not None and original.style == PLAIN:
+        preamble = desc.message().encode("utf-8", "surrogateescape") + b"\n"
+    else:
+        extra = []
+        if original is not None and original.style == MAIL:
+            extra = [(k, v) for k, v in original.fields if k.lower() not in _MAIL_CORE]
+        preamble = ZERO_FROM + _mail_header(desc, extra).encode("utf-8", "surrogateescape")
+    return preamble + b"---\n" + stat_and_diff

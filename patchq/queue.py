@@ -1,0 +1,347 @@
+"""The queue: a track's series as commits on its base, and the way back to files.
+
+``build`` applies a series on a base commit without touching any work tree (a scratch index
+and in-process commit objects), so the same series on the same base always gives the same
+commits. ``plan_export`` turns queue commits back into patch files, keeping every file whose
+description and effect did not change byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import patchfile
+from .errors import ApplyError, SeriesError
+from .files import FileSet, atomic_write
+from .git import FALLBACK_EMAIL, FALLBACK_NAME, Git, Identity, add_trailer
+from .model import Description, QueueCommit, SeriesEntry, slugify_subject, valid_slug
+from .seriesdir import SERIES, SeriesFile, check_relative, file_digest, load_patch, \
+    read_series, render_series
+from .upstream_map import UpstreamMap
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class LoadedPatch:
+    """A patch of a series, read from disk."""
+
+    entry: SeriesEntry
+    file: patchfile.PatchFile
+    path: Path
+    digest: str
+
+    @property
+    def slug(self) -> str:
+        return self.entry.slug
+
+    def message(self) -> str:
+        return add_trailer(self.file.description.message(), self.slug)
+
+    def identity(self, fallback_date: str) -> Identity:
+        desc = self.file.description
+        name = desc.author_name or FALLBACK_NAME
+        email = desc.author_email or (FALLBACK_EMAIL if not desc.author_name else "")
+        return Identity(name=name, email=email, date=desc.date or fallback_date)
+
+
+@dataclass(frozen=True)
+class LoadedSeries:
+    track: str
+    directory: Path
+    series: SeriesFile
+    patches: tuple[LoadedPatch, ...]
+
+    def by_slug(self) -> dict[str, LoadedPatch]:
+        return {p.slug: p for p in self.patches}
+
+
+def load_series(directory: Path, track: str) -> LoadedSeries:
+    """Read a track's series and every patch it lists; refuse duplicate slugs."""
+    series = read_series(directory)
+    patches, seen = [], {}
+    for entry in series.entries:
+        loaded = load_patch(directory, entry)
+        if entry.slug in seen:
+            raise SeriesError(f"{entry.name} and {seen[entry.slug]} share the slug {entry.slug!r}",
+                              "rename one of them")
+        seen[entry.slug] = entry.name
+        patches.append(LoadedPatch(entry=entry, file=loaded, path=directory / entry.name,
+                                   digest=file_digest(loaded.raw)))
+    return LoadedSeries(track=track, directory=directory, series=series, patches=tuple(patches))
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    slug: str
+    commit: str
+    how: str  # clean, 3way, empty
+
+
+@dataclass
+class BuildResult:
+    base: str
+    applied: list[Applied] = field(default_factory=list)
+    failed: list[ApplyError] = field(default_factory=list)
+
+    @property
+    def tip(self) -> str:
+        return self.applied[-1].commit if self.applied else self.base
+
+
+def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bool = False,
+          progress: Progress | None = None) -> BuildResult:
+    """Apply ``patches`` on ``base`` as one commit each. Stops at the first failure
+    (raises ApplyError) unless ``keep_going``, which records failures and skips them."""
+    result = BuildResult(base=base)
+    fallback_date = git.commit_date(base)
+    parent = base
+    with git.scratch_index(git.tree_of(base)) as index:
+        for number, patch in enumerate(patches, 1):
+            if progress:
+                progress(number, len(patches), patch.slug)
+            try:
+                how = "empty"
+                if not patch.file.is_empty:
+                    how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)
+            except ApplyError as exc:
+                if not keep_going:
+                    raise
+                result.failed.append(exc)
+                continue
+            tree = index.write_tree()
+            parent = git.commit_tree(tree, [parent], patch.message(),
+                                     patch.identity(fallback_date))
+            result.applied.append(Applied(patch.slug, parent, how))
+    return result
+
+
+# -- the manifest: which commit each patch file produced --------------------------------------
+
+
+class Manifest:
+    """Kept in the upstream clone's git dir: commit id -> digest of the patch file it came from.
+
+    It lets export see at a glance that a commit is exactly what a file produced, without
+    applying the file again. It is a cache: losing it costs time, never correctness.
+    """
+
+    def __init__(self, git: Git, track: str) -> None:
+        self.path = git.git_path(f"patchq/queue-{track}.json")
+        try:
+            self.data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.data = {}
+        self.data.setdefault("commits", {})
+
+    def digest_for(self, commit: str) -> str | None:
+        return self.data["commits"].get(commit)
+
+    def record(self, commit: str, digest: str) -> None:
+        self.data["commits"][commit] = digest
+
+    def set_tip(self, branch: str, tip: str) -> None:
+        self.data["branch"], self.data["tip"] = branch, tip
+
+    @property
+    def tip(self) -> str | None:
+        return self.data.get("tip")
+
+    def save(self, keep: Sequence[str] = ()) -> None:
+        if keep:
+            wanted = set(keep)
+            self.data["commits"] = {c: d for c, d in self.data["commits"].items() if c in wanted}
+        atomic_write(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
+
+
+def record_build(git: Git, track: str, branch: str, loaded: LoadedSeries,
+                 result: BuildResult) -> None:
+    manifest = Manifest(git, track)
+    digests = {p.slug: p.digest for p in loaded.patches}
+    for item in result.applied:
+        manifest.record(item.commit, digests[item.slug])
+    manifest.set_tip(branch, result.tip)
+    manifest.save(keep=[a.commit for a in result.applied])
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportPlan:
+    track: str
+    files: FileSet
+    entries: list[SeriesEntry]
+    unchanged: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    commits: dict[str, str] = field(default_factory=dict)  # slug -> commit
+    digests: dict[str, str] = field(default_factory=dict)  # commit -> new file digest
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.files.changes())
+
+
+def commit_description(commit: QueueCommit) -> Description:
+    subject, _, body = commit.message.partition("\n")
+    return Description(subject=subject.strip(), body=body.strip(), author_name=commit.author_name,
+                       author_email=commit.author_email, date=commit.author_date)
+
+
+def _same_description(commit: QueueCommit, patch: LoadedPatch) -> bool:
+    expected = patch.identity("")
+    return (commit.message == patch.file.description.message()
+            and commit.author_name == expected.name and commit.author_email == expected.email)
+
+
+def _applies_to(git: Git, patch: LoadedPatch, commit: QueueCommit) -> bool:
+    """Does the file, applied to the commit's parent, give exactly the commit's tree?"""
+    if patch.file.is_empty:
+        return git.tree_of(commit.parent) == commit.tree
+    with git.scratch_index(git.tree_of(commit.parent)) as index:
+        try:
+            index.apply(patch.path, patch.entry.strip, three_way=False, slug=patch.slug)
+        except ApplyError:
+            return False
+        return index.write_tree() == commit.tree
+
+
+def _assign_slugs(commits: list[QueueCommit]) -> list[str]:
+    slugs, seen = [], set()
+    for commit in commits:
+        slug = commit.slug or slugify_subject(commit.message.partition("\n")[0])
+        if not valid_slug(slug):
+            slug = slugify_subject(slug)
+        base, n = slug, 2
+        while slug in seen:
+            slug, n = f"{base}-{n}", n + 1
+        seen.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _numbered(names: Sequence[str]) -> bool:
+    return bool(names) and sum(1 for n in names if n[:4].isdigit() and n[4:5] == "-") * 2 > len(names)
+
+
+def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, tip: str,
+                refresh: Sequence[str] = ()) -> ExportPlan:
+    """What export of ``base..tip`` would write into the series directory.
+
+    ``refresh`` names slugs whose files must be regenerated even if they still apply
+    (a rebase refreshes patches that only moved).
+    """
+    commits = git.queue_commits(base, tip)
+    slugs = _assign_slugs(commits)
+    existing = loaded.by_slug()
+    manifest = Manifest(git, loaded.track)
+    plan = ExportPlan(track=loaded.track, files=FileSet(), entries=[])
+    old_names = [e.name for e in loaded.series.entries]
+    numbered = _numbered(old_names)
+    to_render: list[tuple[int, QueueCommit, str, LoadedPatch | None]] = []
+    removed_slugs = [s for s in existing if s not in set(slugs)]
+    removed_by_subject = {existing[s].file.description.subject: s for s in removed_slugs}
+    taken = set(old_names)
+
+    for position, (commit, slug) in enumerate(zip(commits, slugs)):
+        plan.commits[slug] = commit.sha
+        patch = existing.get(slug)
+        if patch is not None and slug not in refresh:
+            if manifest.digest_for(commit.sha) == patch.digest or (
+                    _same_description(commit, patch) and _applies_to(git, patch, commit)):
+                plan.entries.append(patch.entry)
+                plan.unchanged.append(slug)
+                plan.digests[commit.sha] = patch.digest
+                continue
+        if patch is None:
+            old_slug = removed_by_subject.get(commit.message.partition("\n")[0])
+            if old_slug is not None and not commit.slug:
+                patch = existing[old_slug]
+                plan.renamed.append((old_slug, slug))
+        to_render.append((position, commit, slug, patch))
+        plan.entries.append(SeriesEntry(name=""))  # placeholder, filled below
+
+    diffs = git.commit_diffs([c.sha for _, c, _, _ in to_render])
+    for position, commit, slug, patch in to_render:
+        if patch is not None and patch.slug == slug:
+            name = patch.entry.name
+            plan.changed.append(slug)
+        elif patch is not None:  # renamed
+            old = patch.entry.name
+            name = old.replace(patch.slug, slug, 1) if patch.slug in old else f"{slug}.patch"
+            name = _free_name(name, taken)
+            plan.files.delete(loaded.directory / old)
+        else:
+            name = _free_name(f"{position + 1:04d}-{slug}.patch" if numbered
+                              else f"{slug}.patch", taken)
+            plan.added.append(slug)
+        taken.add(name)
+        check_relative(name)
+        desc = commit_description(commit)
+        same = patch is not None and _same_description(commit, patch)
+        data = patchfile.render(desc, diffs.get(commit.sha, b""),
+                                patch.file if patch is not None else None, same)
+        plan.files.write(loaded.directory / name, data)
+        plan.digests[commit.sha] = file_digest(data)
+        plan.entries[position] = SeriesEntry(name=name, strip=1)
+
+    renamed_from = {old for old, _ in plan.renamed}
+    for slug in removed_slugs:
+        if slug not in renamed_from:
+            plan.removed.append(slug)
+            plan.files.delete(existing[slug].path)
+
+    new_series = render_series(loaded.series, plan.entries)
+    if [e for e in plan.entries] != list(loaded.series.entries) or not loaded.series.exists:
+        plan.files.write(loaded.directory / SERIES, new_series.encode("utf-8", "surrogateescape"))
+    _plan_map(umap, plan)
+    return plan
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    n = 2
+    while f"{stem}-{n}.{ext}" in taken:
+        n += 1
+    return f"{stem}-{n}.{ext}"
+
+
+def _plan_map(umap: UpstreamMap, plan: ExportPlan) -> None:
+    """Map records for added, removed and renamed patches, written with the files."""
+    before = umap.text()
+    for old, new in plan.renamed:
+        if not umap.patch(new):
+            umap.rename_patch(old, new)
+    for entry in plan.entries:
+        table = umap.patch_track(entry.slug, plan.track)
+        if table.get("carried") is not True:
+            table["carried"] = True
+    for slug in plan.removed:
+        if umap.has_patch_track(slug, plan.track):
+            umap.patch_track(slug, plan.track)["carried"] = False
+    after = umap.text()
+    if after != before:
+        plan.files.write(umap.path, after.encode("utf-8"))
+
+
+def apply_export(git: Git, plan: ExportPlan, branch: str, tip: str) -> list[Path]:
+    """Write the planned files (all or nothing) and remember which commit each file is."""
+    written = plan.files.apply()
+    manifest = Manifest(git, plan.track)
+    for commit, digest in plan.digests.items():
+        manifest.record(commit, digest)
+    manifest.set_tip(branch, tip)
+    manifest.save(keep=list(plan.digests))
+    return written
+

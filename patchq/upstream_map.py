@@ -1,0 +1,210 @@
+"""Read and write ``upstream_map.toml`` with tomlkit, so people's comments and order survive.
+
+The format is documented in docs/upstream_map.md. In short::
+
+    [upstream]            path (local clone), url, github ("owner/repo"), fork ("owner/repo")
+    [tracks."3.11"]       follows, base, base_commit
+    [patches.<slug>]      disposition, reason, issue, pr, notes      (people own these)
+    [patches.<slug>.tracks."3.11"]   what patchq found: outcome, state, evidence, checked_at
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import MapError
+from .files import atomic_write
+from .model import Track, valid_track
+
+MAP_NAME = "upstream_map.toml"
+
+HEADER = """\
+# upstream_map.toml -- what patchq knows about this downstream series.
+# People edit it too: patchq keeps comments and order. Format: docs/upstream_map.md
+"""
+
+
+class UpstreamMap:
+    """The parsed map. Mutate through the methods, then ``save()``."""
+
+    def __init__(self, path: Path, doc: Any) -> None:
+        self.path = path
+        self.doc = doc
+
+    # -- loading and saving -------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> "UpstreamMap":
+        import tomlkit
+        from tomlkit.exceptions import ParseError
+
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise MapError(f"no {MAP_NAME} in {path.parent}",
+                           "run `patchq init --upstream DIR` first, or -C to the patch repo") \
+                from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MapError(f"cannot read {path}: {exc}") from None
+        try:
+            doc = tomlkit.parse(text)
+        except ParseError as exc:
+            raise MapError(f"{path.name}:{exc.line}:{exc.col}: {exc.args[0].split(' at line')[0]}",
+                           "fix the TOML syntax") from None
+        result = cls(path, doc)
+        result.validate()
+        return result
+
+    @classmethod
+    def new(cls, path: Path, upstream: dict[str, str]) -> "UpstreamMap":
+        import tomlkit
+
+        doc = tomlkit.parse(HEADER)
+        table = tomlkit.table()
+        for key, value in upstream.items():
+            if value:
+                table[key] = value
+        doc["upstream"] = table
+        doc["tracks"] = tomlkit.table(is_super_table=True)
+        doc["patches"] = tomlkit.table(is_super_table=True)
+        return cls(path, doc)
+
+    def text(self) -> str:
+        import tomlkit
+
+        return tomlkit.dumps(self.doc)
+
+    def save(self) -> None:
+        atomic_write(self.path, self.text().encode("utf-8"))
+
+    def validate(self) -> None:
+        def need_table(value: Any, where: str) -> None:
+            if not isinstance(value, dict):
+                raise MapError(f"{self.path.name}: [{where}] must be a table",
+                               "see docs/upstream_map.md")
+
+        for key in ("upstream", "tracks", "patches"):
+            if key in self.doc:
+                need_table(self.doc[key], key)
+        for name, track in self.doc.get("tracks", {}).items():
+            need_table(track, f'tracks."{name}"')
+            if not valid_track(name):
+                raise MapError(f"{self.path.name}: track name {name!r} is not usable",
+                               "use names like 3.11 or main")
+            for field in ("follows", "base", "base_commit"):
+                if field in track and not isinstance(track[field], str):
+                    raise MapError(f'{self.path.name}: tracks."{name}".{field} must be a string')
+        for slug, record in self.doc.get("patches", {}).items():
+            need_table(record, f"patches.{slug}")
+            tracks = record.get("tracks", {})
+            need_table(tracks, f"patches.{slug}.tracks")
+
+    # -- upstream ---------------------------------------------------------------------------
+
+    @property
+    def upstream(self) -> dict:
+        return self.doc.get("upstream", {})
+
+    def upstream_get(self, key: str) -> str:
+        value = self.upstream.get(key, "")
+        return str(value) if value is not None else ""
+
+    # -- tracks -----------------------------------------------------------------------------
+
+    def track_names(self) -> list[str]:
+        return list(self.doc.get("tracks", {}).keys())
+
+    def track(self, name: str) -> Track:
+        tracks = self.doc.get("tracks", {})
+        if name not in tracks:
+            known = ", ".join(tracks.keys()) or "none yet"
+            raise MapError(f"unknown track {name!r} (known: {known})",
+                           "import a series with `patchq import SOURCE --track T --base REF`")
+        table = tracks[name]
+        return Track(name=name, follows=str(table.get("follows", name)),
+                     base=str(table.get("base", "")), base_commit=str(table.get("base_commit", "")))
+
+    def set_track(self, track: Track) -> None:
+        import tomlkit
+
+        tracks = self._super("tracks")
+        table = tracks.get(track.name)
+        if table is None:
+            table = tomlkit.table()
+            tracks[track.name] = table
+        table["follows"] = track.follows
+        table["base"] = track.base
+        table["base_commit"] = track.base_commit
+
+    def track_table(self, name: str) -> Any:
+        """The raw table of a track, for commands that record more (last rebase...)."""
+        self.track(name)
+        return self.doc["tracks"][name]
+
+    # -- patches ----------------------------------------------------------------------------
+
+    def _super(self, key: str) -> Any:
+        import tomlkit
+
+        if key not in self.doc:
+            self.doc[key] = tomlkit.table(is_super_table=True)
+        return self.doc[key]
+
+    def slugs(self) -> list[str]:
+        return list(self.doc.get("patches", {}).keys())
+
+    def patch(self, slug: str) -> dict:
+        """The record of a patch ({} when there is none). Read-only view."""
+        return self.doc.get("patches", {}).get(slug, {})
+
+    def ensure_patch(self, slug: str) -> Any:
+        import tomlkit
+
+        patches = self._super("patches")
+        if slug not in patches:
+            table = tomlkit.table()
+            table["disposition"] = "undecided"
+            patches[slug] = table
+        return patches[slug]
+
+    def patch_track(self, slug: str, track: str) -> Any:
+        """The per-track table of a patch, created on demand."""
+        import tomlkit
+
+        record = self.ensure_patch(slug)
+        if "tracks" not in record:
+            record["tracks"] = tomlkit.table(is_super_table=True)
+        tracks = record["tracks"]
+        if track not in tracks:
+            tracks[track] = tomlkit.table()
+        return tracks[track]
+
+    def has_patch_track(self, slug: str, track: str) -> bool:
+        return track in self.patch(slug).get("tracks", {})
+
+    def remove_patch_track(self, slug: str, track: str) -> None:
+        """Forget a patch on one track; drop the record when no track carries it any more."""
+        patches = self.doc.get("patches", {})
+        record = patches.get(slug)
+        if record is None:
+            return
+        tracks = record.get("tracks")
+        if tracks is not None and track in tracks:
+            del tracks[track]
+        if not record.get("tracks") and not self._people_fields(record):
+            del patches[slug]
+
+    @staticmethod
+    def _people_fields(record: dict) -> bool:
+        return any(record.get(k) for k in ("issue", "pr", "reason", "notes")) or \
+            record.get("disposition", "undecided") != "undecided"
+
+    def rename_patch(self, old: str, new: str) -> None:
+        patches = self._super("patches")
+        if old not in patches or old == new:
+            return
+        if new in patches:
+            raise MapError(f"a record for {new!r} already exists", "pick another name")
+        patches[new] = patches[old]
+        del patches[old]

@@ -1,0 +1,100 @@
+"""Where things are: the patch repo, its map, its series directories and the upstream clone.
+
+A command gets a :class:`Workspace` and asks it for what it needs; the workspace loads the
+map and opens the upstream clone lazily and says clearly what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MapError, SeriesError
+from .model import Track, valid_track
+from .upstream_map import MAP_NAME, UpstreamMap
+
+ENV_UPSTREAM = "PATCHQ_UPSTREAM"
+SERIES_DIR = "series"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding upstream_map.toml."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / MAP_NAME).is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class Workspace:
+    root: Path
+    upstream_override: str | None = None
+    _map: UpstreamMap | None = field(default=None, repr=False)
+    _git: object | None = field(default=None, repr=False)
+
+    @classmethod
+    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None) -> "Workspace":
+        cwd = Path(cwd or os.getcwd())
+        root = find_root(cwd)
+        if root is None:
+            raise MapError(f"no {MAP_NAME} here or above {cwd}",
+                           "run `patchq init --upstream DIR` in your patch repo, or use -C DIR")
+        return cls(root=root, upstream_override=upstream_dir)
+
+    @property
+    def map_path(self) -> Path:
+        return self.root / MAP_NAME
+
+    @property
+    def map(self) -> UpstreamMap:
+        if self._map is None:
+            self._map = UpstreamMap.load(self.map_path)
+        return self._map
+
+    def reload_map(self) -> UpstreamMap:
+        self._map = None
+        return self.map
+
+    def series_dir(self, track: str) -> Path:
+        if not valid_track(track):
+            raise SeriesError(f"track name {track!r} is not usable",
+                              "use names like 3.11 or main")
+        return self.root / SERIES_DIR / track
+
+    def track(self, name: str) -> Track:
+        return self.map.track(name)
+
+    def tracks(self, name: str | None = None) -> list[Track]:
+        if name:
+            return [self.track(name)]
+        names = self.map.track_names()
+        if not names:
+            raise MapError("no tracks yet", "import a series with `patchq import`")
+        return [self.map.track(n) for n in names]
+
+    def upstream_path(self) -> Path:
+        override = self.upstream_override or os.environ.get(ENV_UPSTREAM)
+        if override:
+            return Path(override).expanduser().resolve()
+        recorded = self.map.upstream_get("path")
+        if not recorded:
+            raise MapError("no upstream clone configured",
+                           "set [upstream] path in upstream_map.toml, pass --upstream-dir, "
+                           f"or set {ENV_UPSTREAM}")
+        path = Path(recorded).expanduser()
+        return (path if path.is_absolute() else self.root / path).resolve()
+
+    @property
+    def git(self):
+        """The upstream clone (patchq.git.Git), opened on first use."""
+        if self._git is None:
+            from .git import Git
+
+            self._git = Git(self.upstream_path())
+        return self._git
+
+    def queue_branch(self, track: str) -> str:
+        table = self.map.track_table(track)
+        return str(table.get("queue", f"patchq/{track}"))
