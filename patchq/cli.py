@@ -49,7 +49,10 @@ def cli(ctx: click.Context, directory: Path, upstream_dir: str | None) -> None:
     """
     if not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
-    ctx.obj = Options(directory=directory, upstream_dir=upstream_dir)
+    if upstream_dir:
+        upstream_dir = str(Path(upstream_dir).expanduser().resolve())
+    os.chdir(directory)  # like git -C: relative paths in arguments are relative to DIR
+    ctx.obj = Options(directory=Path("."), upstream_dir=upstream_dir)
 
 
 def _track_required(value: str) -> str:
@@ -257,11 +260,26 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
 def demo(directory: Path | None) -> None:
     """Build a small CPython-like upstream and a Pyodide-like series, and run patchq on them.
 
-    Everything stays in DIRECTORY (default: a new temporary directory) to go on by hand.
+    Everything stays in DIRECTORY (default: a new temporary directory) to go on by hand:
+    DIRECTORY/cpython is the upstream clone, DIRECTORY/patches the patch repo.
     """
-    from .commands.demo import run_demo
+    from .commands import demo as sample_demo
 
-    run_demo(directory, click.echo)
+    sample = sample_demo.build_sample(directory)
+    click.echo(f"sample upstream (CPython-shaped, branches 3.11, 3.12, main): {sample.upstream}")
+    click.echo(f"downstream patches (Pyodide-like format-patch files): {sample.incoming}")
+    for number, step in enumerate(sample_demo.steps(sample), 1):
+        shown = " ".join(step.argv[2:])
+        click.echo(f"\n== {number}. patchq {shown}\n   ({step.says})")
+        code = main(list(step.argv))
+        if code != 0:
+            raise PatchqError(f"demo step `patchq {shown}` failed (exit {code})",
+                              f"the sample is in {sample.root}")
+        if step.argv[2] == "import":
+            sample_demo.commit_patch_repo(sample, "Import the Pyodide-like series")
+    click.echo(f"\nThe sample stays in {sample.root}. Go on by hand:")
+    click.echo(f"  cd {sample.patch_repo}")
+    click.echo("  patchq list 3.11; git -C ../cpython log --oneline patchq/3.11")
 
 
 # -- entry point --------------------------------------------------------------------------------

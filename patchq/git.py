@@ -113,6 +113,30 @@ class Git:
         """The GitPython Repo, for callers that need objects (keep to this module when you can)."""
         return self._repo
 
+    @classmethod
+    def init(cls, path: str | os.PathLike, branch: str = "main") -> "Git":
+        """Create an empty repository at ``path`` and open it."""
+        import git as gitpython
+
+        Path(path).mkdir(parents=True, exist_ok=True)
+        try:
+            gitpython.Git(str(path)).execute(["git", "init", "-q", "-b", branch, str(path)])
+        except gitpython.exc.GitCommandError as exc:
+            raise GitError(f"git init {path} failed: {exc.stderr.strip()}") from None
+        return cls(path)
+
+    def fast_import(self, stream: bytes) -> None:
+        self.run("fast-import", "--quiet", input=stream)
+
+    def commit_all(self, message: str, who: Identity) -> str:
+        """Commit every change of the work tree (for the demo's patch repo)."""
+        self.run("add", "-A")
+        env = {"GIT_AUTHOR_NAME": who.name, "GIT_AUTHOR_EMAIL": who.email,
+               "GIT_COMMITTER_NAME": who.name, "GIT_COMMITTER_EMAIL": who.email,
+               "GIT_AUTHOR_DATE": _git_time(who.date), "GIT_COMMITTER_DATE": _git_time(who.date)}
+        self.run("commit", "-q", "--no-verify", "-m", message, env=env)
+        return self.resolve("HEAD")
+
     # -- running commands -------------------------------------------------------------------
 
     def run(self, *args: str, input: bytes | None = None, env: dict | None = None,

@@ -1,0 +1,83 @@
+"""`patchq demo`: build a small CPython-shaped upstream and a Pyodide-like series.
+
+``build_sample`` makes the files; ``steps`` lists the patchq commands the demo runs on them,
+each with a sentence saying what it shows. The CLI runs the steps exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ..errors import PatchqError
+from ..git import Git, Identity
+
+DEMO_IDENTITY = Identity("patchq demo", "demo@patchq.invalid", "2023-04-10T12:00:00+00:00")
+
+
+@dataclass(frozen=True)
+class Sample:
+    root: Path
+    upstream: Path  # the CPython-shaped clone
+    patch_repo: Path  # where upstream_map.toml and series/ go
+    incoming: Path  # the Pyodide-like patches, as a downstream keeps them
+
+
+@dataclass(frozen=True)
+class Step:
+    argv: tuple[str, ...]
+    says: str
+
+
+def build_sample(directory: Path | None) -> Sample:
+    """Create the sample under ``directory`` (a new temporary one when None)."""
+    if directory is None:
+        root = Path(tempfile.mkdtemp(prefix="patchq-demo-"))
+    else:
+        root = directory.expanduser().resolve()
+        if root.exists() and any(root.iterdir()):
+            raise PatchqError(f"{root} is not empty", "give a new or empty directory")
+        root.mkdir(parents=True, exist_ok=True)
+    data = resources.files("patchq.demo_data")
+    upstream = root / "cpython"
+    git = Git.init(upstream)
+    git.fast_import(data.joinpath("upstream.fi").read_bytes())
+    git.run("checkout", "-q", "-f", "main")
+    incoming = root / "pyodide-cpython-patches"
+    incoming.mkdir()
+    for item in sorted(data.joinpath("patches").iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".patch"):
+            (incoming / item.name).write_bytes(item.read_bytes())
+    patch_repo = root / "patches"
+    Git.init(patch_repo)
+    return Sample(root=root, upstream=upstream, patch_repo=patch_repo, incoming=incoming)
+
+
+def commit_patch_repo(sample: Sample, message: str) -> None:
+    """Commit the patch repo, so `git status` there shows what later steps change."""
+    Git(sample.patch_repo).commit_all(message, DEMO_IDENTITY)
+
+
+def steps(sample: Sample) -> list[Step]:
+    c = ("-C", str(sample.patch_repo))
+    return [
+        Step((*c, "init", "--upstream", "../cpython", "--github", "python/cpython",
+              "--fork", "pyodide-bot/cpython"),
+             "make the patch repo: upstream_map.toml records the clone and where PRs go"),
+        Step((*c, "import", str(sample.incoming), "--track", "3.11", "--base", "v3.11.2"),
+             "import Pyodide-style format-patch files as track 3.11 on v3.11.2"),
+        Step((*c, "list", "3.11"), "the series: slug, subject, author, files, size"),
+        Step((*c, "checkout", "3.11"),
+             "build the queue branch patchq/3.11 in the upstream clone: one commit per patch"),
+        Step((*c, "export", "3.11"),
+             "write the queue back: nothing changed, so no file is touched"),
+        Step((*c, "lint", "3.11", "--check-export"),
+             "check the track: files, map records, applying, and that export is clean"),
+    ]
+
+
+def remove(sample: Sample) -> None:
+    shutil.rmtree(sample.root, ignore_errors=True)
