@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import patchfile
+from .clock import today
 from .errors import ApplyError, SeriesError
 from .files import FileSet, atomic_write
 from .git import FALLBACK_EMAIL, FALLBACK_NAME, Git, Identity, add_trailer
@@ -327,6 +328,8 @@ def _plan_map(umap: UpstreamMap, plan: ExportPlan) -> None:
         table = umap.patch_track(entry.slug, plan.track)
         if table.get("carried") is not True:
             table["carried"] = True
+        if "since" not in table:
+            table["since"] = today()
     for slug in plan.removed:
         if umap.has_patch_track(slug, plan.track):
             umap.patch_track(slug, plan.track)["carried"] = False

@@ -76,6 +76,10 @@ def steps(sample: Sample) -> list[Step]:
              "write the queue back: nothing changed, so no file is touched"),
         Step((*c, "lint", "3.11", "--check-export"),
              "check the track: files, map records, applying, and that export is clean"),
+        # rebase steps (issue 4) go here
+        # status steps (issue 5) go here
+        # draft steps (issue 7) go here
+        # report steps (issue 6) go here: the demo ends with the report
     ]
 
 

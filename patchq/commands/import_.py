@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import patchfile
+from ..clock import today
 from ..errors import MapError, SeriesError
 from ..files import FileSet
 from ..model import SeriesEntry, Track, slug_of, slugify_subject, valid_slug
@@ -157,7 +158,9 @@ def _record_from_headers(ws: Workspace, slug: str, parsed: patchfile.PatchFile,
                          track: str) -> None:
     """Seed a patch's map record from what its DEP-3 header already says."""
     table = ws.map.ensure_patch(slug)
-    ws.map.patch_track(slug, track)["carried"] = True
+    per_track = ws.map.patch_track(slug, track)
+    per_track["carried"] = True
+    per_track["since"] = today()
     forwarded = (parsed.field("Forwarded") or "").strip()
     if forwarded.lower() in ("not-needed", "no-needed") and \
             table.get("disposition", "undecided") == "undecided":
