@@ -28,7 +28,7 @@ DIFF_CONFIG = (
     "-c", "diff.relative=false", "-c", "diff.orderFile=", "-c", "color.ui=false",
     "-c", "core.autocrlf=false", "-c", "core.safecrlf=false", "-c", "apply.whitespace=nowarn",
 )
-DIFF_OPTIONS = ("-M", "--full-index", "--stat=72", "--summary", "-p", "--no-color",
+DIFF_OPTIONS = ("-M", "--full-index", "--binary", "--stat=72", "--summary", "-p", "--no-color",
                 "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "--ignore-submodules=none")
 
 FALLBACK_NAME = "Unknown"
@@ -235,6 +235,50 @@ class Git:
     def commit_date(self, commit: str) -> str:
         return self.out("log", "-1", "--format=%ct +0000", commit)
 
+    # -- for drafts --------------------------------------------------------------------------
+
+    def committer_identity(self, date: str) -> Identity:
+        """The user's committer name and e-mail as git sees them, with ``date``."""
+        ident = self.out("var", "GIT_COMMITTER_IDENT")
+        match = re.match(r"^(.*?) ?<([^>]*)>", ident)
+        if not match:
+            return Identity(FALLBACK_NAME, FALLBACK_EMAIL, date)
+        return Identity(match.group(1) or FALLBACK_NAME, match.group(2), date)
+
+    def diff(self, old: str, new: str) -> bytes:
+        """The full-index binary diff from ``old`` to ``new`` (commits or trees)."""
+        return self.run("diff-tree", "-r", "-p", "--binary", "--full-index", "--no-color",
+                        "--no-ext-diff", old, new, "--", config=DIFF_CONFIG).stdout
+
+    def numstat(self, old: str, new: str) -> list[tuple[str, int, int]]:
+        """(path, added, removed) of every file changed from ``old`` to ``new``; binary files
+        count 0 lines."""
+        res = self.run("diff-tree", "-r", "-z", "--numstat", "--no-renames", old, new, "--",
+                       config=DIFF_CONFIG)
+        out = []
+        for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if not item.strip():
+                continue
+            added, removed, path = item.split("\t", 2)
+            out.append((path, int(added) if added.isdigit() else 0,
+                        int(removed) if removed.isdigit() else 0))
+        return out
+
+    def commit_info(self, commit: str) -> tuple[str, tuple[str, ...], str, str]:
+        """(tree, parents, author line without date, message) of a commit."""
+        raw = self.run("cat-file", "commit", commit).stdout.decode("utf-8", "surrogateescape")
+        header, _, message = raw.partition("\n\n")
+        tree, parents, author = "", [], ""
+        for line in header.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "tree":
+                tree = value
+            elif key == "parent":
+                parents.append(value)
+            elif key == "author":
+                author = value
+        return tree, tuple(parents), author, message
+
     # -- objects ---------------------------------------------------------------------------
 
     def commit_tree(self, tree: str, parents: Sequence[str], message: str,
@@ -301,8 +345,8 @@ class Git:
         """Diffstat, summary and full-index diff of each commit against its parent, one process."""
         if not commits:
             return {}
-        marker = "patchq-commit "
-        res = self.run("diff-tree", "--stdin", "-r", "--root", f"--format={marker}%H",
+        marker = "\x00patchq-commit "
+        res = self.run("diff-tree", "--stdin", "-r", "--root", "--format=%x00patchq-commit %H",
                        *DIFF_OPTIONS, input=("\n".join(commits) + "\n").encode(),
                        config=DIFF_CONFIG)
         out: dict[str, bytes] = {}
@@ -314,8 +358,14 @@ class Git:
 
 
 def _normalize_stat(data: bytes) -> bytes:
-    """diff-tree prints a blank line after the format line; format-patch style wants none."""
-    return data.lstrip(b"\n")
+    """The diffstat and diff alone: diff-tree puts a ``---`` line (and, in some versions, a
+    blank line) between the format line and the diffstat; the renderer writes its own ``---``.
+
+    >>> _normalize_stat(b"---\\n a | 1 +\\n")
+    b' a | 1 +\\n'
+    """
+    data = data.lstrip(b"\n")
+    return data[4:] if data.startswith(b"---\n") else data
 
 
 class ScratchIndex:
@@ -357,6 +407,35 @@ class ScratchIndex:
     def write_tree(self) -> str:
         self.tree = self.git.out("write-tree", env=self.env)
         return self.tree
+
+    # -- for drafts: a diff from memory, a file from memory ----------------------------------
+
+    def apply_diff(self, diff: bytes, slug: str = "") -> str:
+        """Apply a full-index diff (``Git.diff``) with 3-way fallback: 'clean' or '3way'.
+
+        Raises ApplyError whose details name the conflicting files; the index is put back.
+        """
+        args = ("apply", "--cached", "-p1", "--whitespace=nowarn")
+        res = self.git.run(*args, "-", input=diff, env=self.env, ok=(0, 1, 128),
+                           config=DIFF_CONFIG)
+        if res.status == 0:
+            return "clean"
+        res = self.git.run(*args, "--3way", "-", input=diff, env=self.env, ok=(0, 1, 128),
+                           config=DIFF_CONFIG)
+        if res.status == 0:
+            return "3way"
+        self.read_tree(self.tree)
+        conflicts = [ln[2:].strip() for ln in res.stderr.splitlines() if ln.startswith("U ")]
+        details = ("conflicts in " + ", ".join(conflicts)) if conflicts \
+            else _failing_hunks(res.stderr)
+        raise ApplyError(f"patch {slug} does not apply", "port it by hand",
+                         slug=slug, details=details)
+
+    def add_file(self, path: str, data: bytes, mode: str = "100644") -> None:
+        """Put a new blob at ``path`` in the index (no work tree involved)."""
+        blob = self.git.out("hash-object", "-w", "--stdin", input=data)
+        self.git.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}",
+                     env=self.env)
 
 
 def _failing_hunks(stderr: str) -> str:
