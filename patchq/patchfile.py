@@ -115,6 +115,25 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
 
+def _header_text(data: bytes) -> str:
+    """A header as text: UTF-8, or Latin-1 for a line that is not UTF-8 (older patches).
+
+    >>> _header_text("Author: José\\n".encode("latin-1") + "From: José\\n".encode())
+    'Author: José\\nFrom: José\\n'
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    out = []
+    for line in data.split(b"\n"):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode("latin-1"))
+    return "\n".join(out)
+
+
 def _decode_mime(value: str) -> str:
     if "=?" not in value:
         return value
@@ -257,14 +276,15 @@ def _style_of(header: bytes, text_lines: list[str]) -> str:
 def parse(data: bytes, fallback_subject: str = "") -> PatchFile:
     """Parse a patch file's bytes (``is_empty`` tells when there is no diff)."""
     header, diff = split_header(data)
-    text_lines = _text(header).splitlines(keepends=True)
+    text = _header_text(header)
+    text_lines = text.splitlines(keepends=True)
     style = _style_of(header, text_lines)
     if style == MAIL:
         desc, fields = _parse_mail(text_lines, fallback_subject)
     elif style == DEP3:
         desc, fields = _parse_dep3(text_lines, fallback_subject)
     elif style == PLAIN:
-        words = _text(header).strip().splitlines()
+        words = text.strip().splitlines()
         desc = Description(subject=words[0].strip() if words else fallback_subject,
                            body=_trim_body("\n".join(words[1:])))
         fields = ()
@@ -334,19 +354,13 @@ def _mail_header(desc: Description, extra: list[tuple[str, str]]) -> str:
     return head
 
 
-def render(desc: Description, stat_and_diff: bytes, original: PatchFile | None = None,
-           same_description: bool = False) -> bytes:
-    """A patch file for ``desc`` and a git diff (``stat`` + ``diff`` as ``git diff-tree`` prints).
-
-    With ``same_description``, ``original``'s preamble is kept byte for byte, so people's
-    headers (DEP-3 fields, extra mail headers) survive; otherwise its extra fields are kept
-    and the description is rewritten in the original's style.
-    """
+def _preamble(desc: Description, original: PatchFile | None, same_description: bool) -> bytes:
     if original is not None and same_description:
         preamble = original.preamble
         if preamble and not preamble.endswith(b"\n"):
             preamble += b"\n"
-    elif original is not None and original.style == DEP3:
+        return preamble
+    if original is not None and original.style == DEP3:
         lines = []
         for key, value in original.fields:
             if key.lower() in ("description", "subject"):
@@ -355,12 +369,32 @@ def render(desc: Description, stat_and_diff: bytes, original: PatchFile | None =
                 lines.append(f"{key}: {value}")
         if not any(k.lower() in ("description", "subject") for k, _ in original.fields):
             lines.insert(0, _fold_dep3_description(desc.subject, desc.body).rstrip("\n"))
-        preamble = ("\n".join(lines) + "\n\n").encode("utf-8", "surrogateescape")
-    elif original is not None and original.style == PLAIN:
-        preamble = desc.message().encode("utf-8", "surrogateescape") + b"\n"
-    else:
-        extra = []
-        if original is not None and original.style == MAIL:
-            extra = [(k, v) for k, v in original.fields if k.lower() not in _MAIL_CORE]
-        preamble = ZERO_FROM + _mail_header(desc, extra).encode("utf-8", "surrogateescape")
-    return preamble + b"---\n" + stat_and_diff
+        return ("\n".join(lines) + "\n\n").encode("utf-8", "surrogateescape")
+    if original is not None and original.style == PLAIN:
+        return desc.message().encode("utf-8", "surrogateescape") + b"\n"
+    extra = []
+    if original is not None and original.style == MAIL:
+        extra = [(k, v) for k, v in original.fields if k.lower() not in _MAIL_CORE]
+    return ZERO_FROM + _mail_header(desc, extra).encode("utf-8", "surrogateescape")
+
+
+def render(desc: Description, stat_and_diff: bytes, original: PatchFile | None = None,
+           same_description: bool = False) -> bytes:
+    """A patch file for ``desc`` and a git diff (``stat`` + ``diff`` as ``git diff-tree`` prints).
+
+    With ``same_description``, ``original``'s preamble is kept byte for byte, so people's
+    headers (DEP-3 fields, extra mail headers) survive; otherwise its extra fields are kept
+    and the description is rewritten in the original's style.
+    """
+    return _preamble(desc, original, same_description) + b"---\n" + stat_and_diff
+
+
+def redescribe(desc: Description, original: PatchFile) -> bytes:
+    """``original`` with a new description and its diff part kept byte for byte (for a patch
+    whose message changed but whose effect did not).
+
+    >>> old = parse(b"Description: Old\\nForwarded: no\\n\\n--- a/x\\n+++ b/x\\n@@ -1 +1 @@\\n-a\\n+b\\n")
+    >>> redescribe(Description("New"), old).decode()
+    'Description: New\\nForwarded: no\\n\\n--- a/x\\n+++ b/x\\n@@ -1 +1 @@\\n-a\\n+b\\n'
+    """
+    return _preamble(desc, original, False) + original.raw[len(original.preamble):]
