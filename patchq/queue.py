@@ -198,9 +198,27 @@ def commit_description(commit: QueueCommit) -> Description:
                        author_email=commit.author_email, date=commit.author_date)
 
 
+def _clean_message(message: str) -> str:
+    """A message as ``git commit`` cleans it (trailing spaces, runs of blank lines), so that an
+    amend that only let git tidy the message does not count as a new description.
+
+    >>> _clean_message("Fix  \\n\\n\\n\\nWhy.\\n\\n")
+    'Fix\\n\\nWhy.\\n'
+    """
+    out: list[str] = []
+    for line in message.splitlines():
+        line = line.rstrip()
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
 def _same_description(commit: QueueCommit, patch: LoadedPatch) -> bool:
     expected = patch.identity("")
-    return (commit.message == patch.file.description.message()
+    return (_clean_message(commit.message) == _clean_message(patch.file.description.message())
             and commit.author_name == expected.name and commit.author_email == expected.email)
 
 
@@ -253,25 +271,35 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
     removed_by_subject = {existing[s].file.description.subject: s for s in removed_slugs}
     taken = set(old_names)
 
+    # first pass: what each commit is (unchanged, renamed, changed, added); which keep their diff
+    same_effect: set[int] = set()  # positions whose description changed but whose diff did not
     for position, (commit, slug) in enumerate(zip(commits, slugs)):
         plan.commits[slug] = commit.sha
         patch = existing.get(slug)
+        renamed = False
+        if patch is None:
+            old_slug = removed_by_subject.pop(commit.message.partition("\n")[0], None)
+            if old_slug is not None:
+                patch, renamed = existing[old_slug], True
+                plan.renamed.append((old_slug, slug))
         if patch is not None and slug not in refresh:
-            if manifest.digest_for(commit.sha) == patch.digest or (
-                    _same_description(commit, patch) and _applies_to(git, patch, commit)):
+            if manifest.digest_for(commit.sha) == patch.digest:
+                applies = same = True
+            else:
+                same = _same_description(commit, patch)
+                applies = _applies_to(git, patch, commit)
+            if same and applies and not renamed:
                 plan.entries.append(patch.entry)
                 plan.unchanged.append(slug)
                 plan.digests[commit.sha] = patch.digest
                 continue
-        if patch is None:
-            old_slug = removed_by_subject.get(commit.message.partition("\n")[0])
-            if old_slug is not None and not commit.slug:
-                patch = existing[old_slug]
-                plan.renamed.append((old_slug, slug))
+            if applies:
+                same_effect.add(position)
         to_render.append((position, commit, slug, patch))
         plan.entries.append(SeriesEntry(name=""))  # placeholder, filled below
 
-    diffs = git.commit_diffs([c.sha for _, c, _, _ in to_render])
+    # second pass: names and bytes of the files to write
+    diffs = git.commit_diffs([c.sha for p, c, _, _ in to_render if p not in same_effect])
     for position, commit, slug, patch in to_render:
         if patch is not None and patch.slug == slug:
             name = patch.entry.name
@@ -289,11 +317,17 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
         check_relative(name)
         desc = commit_description(commit)
         same = patch is not None and _same_description(commit, patch)
-        data = patchfile.render(desc, diffs.get(commit.sha, b""),
-                                patch.file if patch is not None else None, same)
+        if patch is not None and position in same_effect:
+            # the diff part stays as it was (and its -pN); only the description may change
+            data = patch.file.raw if same else patchfile.redescribe(desc, patch.file)
+            entry = SeriesEntry(name=name, strip=patch.entry.strip, options=patch.entry.options)
+        else:
+            data = patchfile.render(desc, diffs.get(commit.sha, b""),
+                                    patch.file if patch is not None else None, same)
+            entry = SeriesEntry(name=name, strip=1)
         plan.files.write(loaded.directory / name, data)
         plan.digests[commit.sha] = file_digest(data)
-        plan.entries[position] = SeriesEntry(name=name, strip=1)
+        plan.entries[position] = entry
 
     renamed_from = {old for old, _ in plan.renamed}
     for slug in removed_slugs:
@@ -322,8 +356,7 @@ def _plan_map(umap: UpstreamMap, plan: ExportPlan) -> None:
     """Map records for added, removed and renamed patches, written with the files."""
     before = umap.text()
     for old, new in plan.renamed:
-        if not umap.patch(new):
-            umap.rename_patch(old, new)
+        umap.move_patch_track(old, new, plan.track)
     for entry in plan.entries:
         table = umap.patch_track(entry.slug, plan.track)
         if table.get("carried") is not True:

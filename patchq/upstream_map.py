@@ -238,6 +238,30 @@ class UpstreamMap:
         return any(record.get(k) for k in ("issue", "pr", "reason", "notes")) or \
             record.get("disposition", "undecided") != "undecided"
 
+    def move_patch_track(self, old: str, new: str, track: str) -> None:
+        """A patch renamed on one track: its record follows it. The whole record moves when no
+        other track carries ``old``; otherwise ``new`` gets a copy of the people's fields and
+        this track's table, and ``old`` keeps the rest."""
+        import copy
+
+        patches = self._super("patches")
+        if old not in patches or old == new:
+            return
+        record = patches[old]
+        others = [t for t in record.get("tracks", {}) if t != track]
+        if new not in patches and not others:
+            self.rename_patch(old, new)
+            return
+        target = self.ensure_patch(new)
+        for key, value in record.items():
+            if key != "tracks" and key not in target or (
+                    key == "disposition" and target.get(key) == "undecided"):
+                target[key] = copy.deepcopy(value)
+        moved = record.get("tracks", {}).get(track)
+        if moved is not None and not self.has_patch_track(new, track):
+            self.patch_track(new, track).update(copy.deepcopy(moved))
+        self.remove_patch_track(old, track)
+
     def rename_patch(self, old: str, new: str) -> None:
         patches = self._super("patches")
         if old not in patches or old == new:
