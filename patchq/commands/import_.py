@@ -25,6 +25,7 @@ from ..workspace import Workspace
 _MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
 _GITHUB_REF = re.compile(r"github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(issues|pull)/(\d+)")
 _VERSION_TAG = re.compile(r"^v?(\d+\.\d+)\.\d+")
+_COVER = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
 
 
 @dataclass
@@ -91,7 +92,12 @@ def _format_patch_source(directory: Path) -> _Source:
     if not names:
         raise SeriesError(f"{directory} has no series file and no *.patch or *.diff files",
                           "point import at a patch directory, an mbox file or a range A..B")
-    return _Source("format-patch", {n: _read(directory / n) for n in names}, None)
+    files = {}
+    for name in names:
+        data = _read(directory / name)
+        if not is_cover_letter(patchfile.parse(data, slug_of(name))):
+            files[name] = data
+    return _Source("format-patch", files, None)
 
 
 def split_mbox(data: bytes) -> list[bytes]:
@@ -106,16 +112,34 @@ def split_mbox(data: bytes) -> list[bytes]:
     return [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)]) if data[a:b].strip()]
 
 
+def is_cover_letter(parsed: patchfile.PatchFile) -> bool:
+    """``[PATCH 0/N]`` mails (``git format-patch --cover-letter``, mailing lists) carry no diff.
+
+    >>> is_cover_letter(patchfile.parse(b"From: a@b\\nSubject: [PATCH v2 00/12] Intro\\n\\nHi\\n"))
+    True
+    """
+    subject = parsed.field("Subject") or ""
+    return parsed.is_empty and bool(_COVER.search(subject))
+
+
 def _mbox_source(path: Path) -> _Source:
-    messages = split_mbox(_read(path))
+    data = _read(path)
+    if not data.startswith(b"From "):  # one patch file, not an mbox: keep its name
+        return _Source("file", {check_relative(path.name): data}, None)
+    messages = split_mbox(data)
     files = {}
     for number, message in enumerate(messages, 1):
-        subject = patchfile.parse(message, f"patch-{number}").description.subject
-        files[f"{number:04d}-{slugify_subject(subject)}.patch"] = message
+        parsed = patchfile.parse(message, f"patch-{number}")
+        if is_cover_letter(parsed):
+            continue
+        subject = parsed.description.subject
+        files[f"{len(files) + 1:04d}-{slugify_subject(subject)}.patch"] = message
     return _Source("mbox", files, None)
 
 
 def _range_source(ws: Workspace, spec: str) -> _Source:
+    if "..." in spec:
+        raise SeriesError(f"{spec} is a symmetric range", "give A..B: the commits of B after A")
     start, _, end = spec.partition("..")
     git = ws.git
     a = git.resolve(start or "HEAD", "range start")
@@ -128,17 +152,23 @@ def _range_source(ws: Workspace, spec: str) -> _Source:
     for number, commit in enumerate(commits, 1):
         slug = commit.slug if valid_slug(commit.slug) else \
             slugify_subject(commit.message.partition("\n")[0])
-        data = patchfile.render(commit_description(commit), diffs[commit.sha])
+        data = patchfile.render(commit_description(commit), diffs.get(commit.sha, b""))
         files[f"{number:04d}-{slug}.patch"] = data
     return _Source("range", files, None)
 
 
 def _open_source(ws: Workspace, source: str) -> _Source:
     path = Path(source).expanduser()
-    if path.is_dir():
-        return _quilt_source(path) if (path / SERIES).is_file() else _format_patch_source(path)
-    if path.is_file():
-        return _mbox_source(path)
+    try:
+        if path.is_dir():
+            if (path / SERIES).is_file():
+                return _quilt_source(path)
+            return _format_patch_source(path)
+        if path.is_file():
+            return _mbox_source(path)
+    except OSError as exc:
+        raise SeriesError(f"cannot read {source}: {exc.strerror or exc}",
+                          "check the path and its permissions") from None
     if ".." in source and not path.exists() and not source.startswith(("/", ".", "~")):
         return _range_source(ws, source)
     raise SeriesError(f"{source} does not exist",
@@ -191,8 +221,11 @@ def import_series(ws: Workspace, source: str, track: str, base: str,
     base_commit = git.resolve(base, "base")
     src = _open_source(ws, source)
     files = dict(src.files)
+    if not files:
+        raise SeriesError(f"{source} holds no patches (only a cover letter?)",
+                          "point import at the patches themselves")
     series_text = src.series_text
-    if name_from == "subject" and src.kind in ("quilt", "format-patch"):
+    if name_from == "subject" and src.kind in ("quilt", "format-patch", "file"):
         if src.kind == "quilt":
             listed = [e.name for e in read_series(Path(source)).entries]
             files = _rename_by_subject({n: files[n] for n in listed})
@@ -202,9 +235,11 @@ def import_series(ws: Workspace, source: str, track: str, base: str,
     parsed, slugs = {}, {}
     for name, data in files.items():
         parsed[name] = patchfile.parse(data, slug_of(name))
-        if parsed[name].is_empty and src.kind != "quilt":
-            raise SeriesError(f"{name} is not a patch: no diff found",
-                              "remove it from the source or fix it")
+        if parsed[name].is_empty and src.kind != "quilt" and \
+                parsed[name].style != patchfile.MAIL:
+            what = "is an empty file" if not data.strip() else \
+                "is not a patch: no diff and no mail header found"
+            raise SeriesError(f"{name} {what}", "remove it from the source or fix it")
         slug = slug_of(name)
         if not valid_slug(slug):
             raise SeriesError(f"{name}: {slug!r} is not usable as a patch name",
