@@ -258,7 +258,230 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
 
 # -- report (issue 6) ---------------------------------------------------------------------------
 
+
+def _since_cb(ctx, param, value):
+    from .commands.report import check_since
+
+    try:
+        return check_since(value)
+    except PatchqError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@cli.command()
+@click.option("--format", "-f", "format_", type=click.Choice(["md", "html", "json"]),
+              default="md", show_default=True,
+              help="Markdown (an issue or a wiki page), one self-contained HTML page, or JSON "
+                   "(stable keys, docs/report.md).")
+@click.option("--out", "-o", metavar="PATH",
+              help="Write the report to PATH (atomically) instead of standard output.")
+@click.option("--since", metavar="DATE|last", callback=_since_cb,
+              help="Compare with the newest snapshot taken on or before DATE (YYYY-MM-DD), or "
+                   "with the last one (last). Default: a week before now.")
+@click.option("--track", "-t", "tracks", multiple=True, callback=lambda c, p, v: tuple(
+    _track_required(x) for x in v), metavar="T",
+              help="Report only this track (repeat for several). Default: every track.")
+@click.option("--history", metavar="PATH",
+              help="The history file (default: patchq-history.jsonl in the patch repo).")
+@click.option("--no-record", is_flag=True,
+              help="Do not append this run's snapshot to the history (a preview).")
+@pass_options
+def report(opts: Options, format_: str, out: str | None, since: str | None,
+           tracks: tuple[str, ...], history: str | None, no_record: bool) -> None:
+    """The upstream-status report: how far the series is from needing no patches.
+
+    Per track: patches and lines of delta carried, how many are upstream-present, partial,
+    submitted (open PR), drafted, not yet proposed, downstream-only, with the numbers of a
+    week ago (or --since) and the change; then what upstream merged since, new and removed
+    patches, PRs waiting longest for review, patches never proposed, what needs a person, the
+    merge matrix and every patch's age, and the trend over past reports.
+
+    Reads upstream_map.toml (status/sync/rebase results), the series and the history; the
+    upstream clone is not needed. Each run appends a snapshot to the history file (one JSON
+    line; commit it), unless --no-record. Set PATCHQ_NOW for a reproducible report.
+    """
+    from . import ui
+    from .commands.report import report as run
+
+    ws = opts.workspace()
+    result = run(ws, format_, out, since, tracks, history, record=not no_record)
+    r = result.report
+    to_stdout = result.out is None
+    for problem in r.history_problems:
+        click.echo(f"warning: {problem.text(r.history_path)}", err=True)
+    for problem in r.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if to_stdout:
+        if format_ == "md" and ui.is_tty():
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console().print(Markdown(result.text))
+        else:
+            click.echo(result.text, nl=False)
+    else:
+        patches = sum(t.counts["patches"] for t in r.tracks)
+        click.echo(f"wrote the {format_} report ({len(r.tracks)} track"
+                   f"{'s' if len(r.tracks) != 1 else ''}, {patches} patches) to {result.out}")
+    compared = f"compared with the snapshot of {r.baseline_at[:10]}" if r.baseline_at else \
+        r.baseline_note
+    recorded = (f"appended this run's snapshot to {r.history_path}" if result.recorded
+                else "history left as it was (--no-record)")
+    click.echo(f"{compared}; {recorded}", err=to_stdout)
+
 # -- draft (issue 7) ----------------------------------------------------------------------------
+
+
+def _slug_cb(ctx, param, value):
+    from .model import valid_slug
+
+    if value is not None and not valid_slug(value):
+        raise click.BadParameter(f"{value!r} is not a patch slug (see `patchq list`)")
+    return value
+
+
+@cli.command()
+@click.argument("slug", required=False, callback=_slug_cb)
+@click.option("--all", "all_", is_flag=True,
+              help="Draft every upstreamable patch absent from the target with no submission.")
+@click.option("--track", "-t", callback=_track_cb,
+              help="The track to take the patch from (default: the track named like the "
+                   "target, else the newest that carries it).")
+@click.option("--target", default="main", show_default=True, metavar="BRANCH",
+              help="Upstream branch the PR goes to; the patch is ported onto it.")
+@click.option("--issue", type=click.IntRange(min=1), metavar="N",
+              help="Use the existing upstream issue gh-N (recorded in the map).")
+@click.option("--section", metavar="NAME",
+              help="NEWS section (Build, Core_and_Builtins, Library, C_API, Tests, "
+                   "Documentation, Tools-Demos, Windows, macOS, IDLE, Security); "
+                   "default: from the files touched.")
+@click.option("--push", is_flag=True,
+              help="Also push the draft branch to the fork (force-with-lease); no issue, no PR.")
+@click.option("--open", "open_", is_flag=True,
+              help="Also create the issue (if none), push the branch and open a draft PR; "
+                   "re-running updates them. Token from GITHUB_TOKEN or GH_TOKEN.")
+@click.option("--github-url", metavar="URL", envvar="PATCHQ_GITHUB_URL",
+              help="GitHub API address, for GitHub Enterprise (default https://api.github.com; "
+                   "env PATCHQ_GITHUB_URL).")
+@click.option("--fork-url", metavar="URL",
+              help="Git URL to push to, instead of the one made from [upstream] fork "
+                   "(or [upstream] fork_url).")
+@click.option("--regenerate", is_flag=True,
+              help="Overwrite draft files you edited (by default your edits are kept).")
+@click.option("--force", is_flag=True,
+              help="Replace a draft branch holding commits patchq did not write.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target: str,
+          issue: int | None, section: str | None, push: bool, open_: bool,
+          github_url: str | None, fork_url: str | None, regenerate: bool, force: bool,
+          as_json: bool) -> None:
+    """Draft an upstream issue and PR for SLUG, in CPython's conventions.
+
+    Offline (the default): port the patch onto upstream's --target branch with a 3-way merge
+    as branch patchq/draft/SLUG in the upstream clone (your work tree and current branch are
+    left alone; on conflict nothing is made), and write drafts/SLUG/issue.md, pr.md and
+    news.rst in the patch repo. Edit them freely: patchq keeps your edits. Once an issue
+    number is known (--issue, the map, or a gh-N: subject), the branch's commit is titled
+    `gh-N: summary` and carries the Misc/NEWS.d entry.
+
+    --open creates the issue on GitHub when none is recorded, pushes the branch to the fork
+    and opens a draft PR, recording issue, PR and branch in the map; running it again updates
+    the branch and the PR text, never opening a second one.
+
+    --all drafts every upstreamable patch absent upstream and not yet submitted, and goes on
+    past failures.
+    """
+    from . import ui
+    from .commands import draft as drafting
+
+    if all_ == bool(slug):
+        raise click.UsageError("give a SLUG or --all (not both)")
+    if all_ and issue:
+        raise click.UsageError("--issue names the issue of one patch; it cannot go with --all")
+    if (github_url or fork_url) and not (push or open_):
+        raise click.UsageError("--github-url and --fork-url go with --push or --open")
+    ws = opts.workspace()
+    options = drafting.Options(track=track, target=target, issue=issue, section=section,
+                               regenerate=regenerate, force=force)
+    online = None
+    if push or open_:
+        from .commands.draft_online import Online
+
+        online = Online(push_only=push and not open_, github_url=github_url, fork_url=fork_url)
+    if all_:
+        with ui.progress("drafting", enabled=not as_json) as bar:
+            items = drafting.draft_all(ws, options, online, progress=bar)
+        if as_json:
+            ui.print_json([item.as_json() for item in items])
+        else:
+            _draft_all_summary(ws, items)
+        if any(item.status == "failed" for item in items):
+            sys.exit(1)
+        return
+    result = drafting.draft(ws, slug, options, online)
+    if as_json:
+        ui.print_json(result.as_json())
+    else:
+        _show_draft(ws, result)
+
+
+def _rel(ws, path: Path) -> str:
+    try:
+        return str(path.relative_to(ws.root))
+    except ValueError:
+        return str(path)
+
+
+def _show_draft(ws, result) -> None:
+    from .commands.draft import ISSUE_MD, NEWS_RST, PR_MD
+
+    how = "cleanly" if result.how == "clean" else "with a 3-way merge"
+    click.echo(f"{result.slug}: ported from track {result.track} onto {result.target} "
+               f"({result.target_ref} {result.target_commit[:12]}) {how}")
+    click.echo(f"branch {result.branch} {result.branch_state} in {ws.git.path} "
+               f"(tip {result.commit[:12]})")
+    where = _rel(ws, result.directory)
+    click.echo(f"drafts in {where}/: " + (", ".join(result.written) + " written"
+                                            if result.written else "unchanged"))
+    if result.kept:
+        click.echo(f"kept your edits to {', '.join(result.kept)} (--regenerate overwrites them)")
+    for note in result.notes:
+        click.echo(note)
+    for name in (ISSUE_MD, PR_MD):
+        click.echo(f"\n---- {where}/{name} " + "-" * max(4, 60 - len(where) - len(name)))
+        click.echo(result.texts[name], nl=False)
+    if result.news_file:
+        click.echo(f"\n---- NEWS entry: {result.news_file}")
+    else:
+        click.echo(f"\n---- NEWS entry ({result.section}; added to the branch once the issue "
+                   "number is known)")
+    click.echo(result.texts[NEWS_RST], nl=False)
+    click.echo("")
+    if result.issue_url or result.pr_url or result.pushed:
+        if result.issue_url:
+            state = "created" if result.issue_created else "recorded"
+            click.echo(f"issue gh-{result.issue} {state}: {result.issue_url}")
+        if result.pushed:
+            click.echo(f"branch {result.branch} {result.pushed} on fork {result.fork}")
+        if result.pr_url:
+            click.echo(f"draft PR #{result.pr} {result.pr_state}: {result.pr_url}")
+    else:
+        click.echo(f"next: review and edit the drafts, then `patchq draft {result.slug} --open` "
+                   "(with GITHUB_TOKEN set)")
+
+
+def _draft_all_summary(ws, items) -> None:
+    from . import ui
+
+    if not items:
+        click.echo("no patches to draft")
+        return
+    ui.table(["slug", "track", "result", "detail"],
+             [(i.slug, i.track, i.status, i.detail) for i in items])
+    counts = {s: sum(1 for i in items if i.status == s) for s in ("drafted", "skipped", "failed")}
+    click.echo(f"{counts['drafted']} drafted, {counts['skipped']} skipped, "
+               f"{counts['failed']} failed (drafts in drafts/)")
 
 # -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit;
 # -- compare, port (issue 8) --------------------------------------------------------------------
