@@ -95,39 +95,34 @@ def render_series(old: SeriesFile, entries: list[SeriesEntry]) -> str:
         # surviving patches were reordered: keep comments, list entries in the new order
         return _fill_slots(old, entries)
     by_name = {e.name: e for e in entries}
+    # the new entries that follow each kept entry (None: those before the first kept one)
+    following: dict[str | None, list[SeriesEntry]] = {None: []}
+    last: str | None = None
+    for entry in entries:
+        if entry.name in old_names:
+            last = entry.name
+            following[last] = []
+        else:
+            following[last].append(entry)
     out: list[str] = []
-    placed: set[str] = set()
-    pending = list(entries)
-
-    def flush_until(name: str | None) -> None:
-        while pending and pending[0].name != name:
-            entry = pending.pop(0)
-            if entry.name not in placed:
-                out.append(entry.line())
-                placed.add(entry.name)
-
+    first_slot: int | None = None
     for line in old.lines:
         entry = _parse_line(line)
         if entry is None:
             out.append(line)
             continue
+        if first_slot is None:
+            first_slot = len(out)
         if entry.name not in by_name:
             continue
-        flush_until(entry.name)
+        if following[None]:
+            out.extend(e.line() for e in following.pop(None))
         new = by_name[entry.name]
         out.append(line if new == entry else new.line())
-        placed.add(entry.name)
-        if pending:
-            pending.pop(0)
-    # new entries after the last kept one go right after it, before trailing comments
-    rest = [e for e in pending if e.name not in placed]
-    if rest:
-        insert_at = len(out)
-        if kept:
-            last = max(i for i, ln in enumerate(out)
-                       if (_parse_line(ln) or SeriesEntry("\x00")).name in placed)
-            insert_at = last + 1
-        out[insert_at:insert_at] = [e.line() for e in rest]
+        out.extend(e.line() for e in following.get(entry.name, []))
+    if following.get(None):  # no entry was kept: new ones go where the old list started
+        at = len(out) if first_slot is None else first_slot
+        out[at:at] = [e.line() for e in following[None]]
     return "\n".join(out) + "\n" if out else ""
 
 
