@@ -546,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # a command that ends with sys.exit(N)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PatchqError as exc:
         click.echo(f"patchq: error: {exc}", err=True)
         return exc.exit_code
