@@ -416,8 +416,11 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
             ui.print_json([item.as_json() for item in items])
         else:
             _draft_all_summary(ws, items)
-        if any(item.status == "failed" for item in items):
-            sys.exit(1)
+        failed = [item.slug for item in items if item.status == "failed"]
+        if failed:
+            raise PatchqError(f"{len(failed)} of {len(items)} patches could not be drafted "
+                              f"({', '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})",
+                              "see the table above; the others were drafted")
         return
     result = drafting.draft(ws, slug, options, online)
     if as_json:
