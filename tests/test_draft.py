@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-
 from helpers import commit, demo_sample, git, patchq, refs_snapshot, tree_snapshot
 
 STREAMS = "Make-the-standard-streams-configurable-for-an-embedd"

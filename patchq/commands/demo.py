@@ -79,6 +79,11 @@ def steps(sample: Sample) -> list[Step]:
         # rebase steps (issue 4) go here
         # status steps (issue 5) go here
         # draft steps (issue 7) go here
+        Step((*c, "draft", "Make-the-standard-streams-configurable-for-an-embedd",
+              "--track", "3.11"),
+             "draft an upstream issue and PR for one patch, offline: it is ported onto "
+             "upstream main as branch patchq/draft/<slug> (your checkout untouched) and "
+             "drafts/<slug>/ gets issue.md, pr.md and the NEWS entry"),
         # report steps (issue 6) go here: the demo ends with the report
     ]
 
