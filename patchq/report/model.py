@@ -539,6 +539,19 @@ def _unproposed(rows: tuple[PatchRow, ...]) -> tuple[PatchRow, ...]:
                         key=lambda r: (r.since == "", r.since, r.position)))
 
 
+def baseline_counts(track: SnapshotTrack) -> dict[str, int]:
+    """A snapshot's counts; a category count it lacks is counted from its patches.
+
+    >>> baseline_counts(SnapshotTrack("v1", {"patches": 2}, {"a": "present", "b": "drafted"}))
+    {'patches': 2, 'present': 1, 'partial': 0, 'submitted': 0, 'drafted': 1, 'unproposed': 0, 'downstream_only': 0}
+    """
+    counts = dict(track.counts)
+    for category in CATEGORIES:
+        if category not in counts:
+            counts[category] = sum(1 for c in track.patches.values() if c == category)
+    return counts
+
+
 def snapshot_of(now: datetime, tracks: list[tuple[TrackInput, tuple[PatchRow, ...]]]
                 ) -> Snapshot:
     return Snapshot(at=format_time(now), tracks={
@@ -574,7 +587,7 @@ def build_report(inp: ReportInput) -> Report:
         reports.append(TrackReport(
             name=track.name, follows=track.follows, base=track.base,
             base_commit=track.base_commit, counts=counts_of(rows),
-            baseline_counts=dict(base_track.counts) if base_track is not None else None,
+            baseline_counts=baseline_counts(base_track) if base_track is not None else None,
             baseline_base=base_track.base if base_track is not None else "",
             patches=rows,
             newly_merged=_merged_since(rows, track, inp.records, base_track, cutoff),

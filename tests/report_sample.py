@@ -1,0 +1,271 @@
+"""A patch repo for report tests, written directly (map TOML with the documented fields, series
+files, history lines), without running status, sync or rebase."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NOW = "2026-11-25T12:00:00Z"
+
+
+def patch_text(subject: str, path: str, added: int, removed: int = 0,
+               author: str = "Ann Example <ann@example.invalid>") -> str:
+    """A format-patch style file adding ``added`` and removing ``removed`` lines of ``path``."""
+    old = [f"old line {i}\n" for i in range(removed)]
+    new = [f"new line {i}\n" for i in range(added)]
+    body = "".join("-" + line for line in old) + "".join("+" + line for line in new)
+    hunk = f"@@ -1,{removed} +1,{added} @@\n" if removed else f"@@ -0,0 +1,{added} @@\n"
+    return (f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+            f"From: {author}\nDate: Tue, 1 Mar 2022 10:00:00 +0000\nSubject: [PATCH] {subject}\n"
+            f"\nWhy we carry it.\n---\n"
+            f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{hunk}{body}")
+
+
+def write_series(root: Path, track: str, patches: list[tuple[str, str]]) -> None:
+    """``patches``: (file name, content) in series order."""
+    directory = root / "series" / track
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in patches:
+        (directory / name).write_text(content)
+    (directory / "series").write_text("".join(f"{name}\n" for name, _ in patches))
+
+
+def toml_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+SUBJECTS = [
+    ("Public-pymain_run_python", "Public pymain_run_python", "Modules/main.c", 12, 3),
+    ("Partly-upstream-fix", "gh-4242: Fix the partly upstreamed thing", "Lib/os.py", 20, 5),
+    ("Emscripten-only", "Emscripten: skip the tty module", "setup.py", 6, 0),
+    ("Open-pr-old", "Make sys.stdout configurable", "Python/pylifecycle.c", 30, 10),
+    ("Open-pr-new", "Add a WASI platform tag", "Lib/sysconfig.py", 4, 1),
+    ("Drafted-locally", "Explain the subprocess error in the browser", "Lib/subprocess.py", 8, 2),
+    ("Draft-pr", "Build without threads", "configure.ac", 15, 15),
+    ("Never-proposed-old", "Patch the ctypes loader", "Lib/ctypes/util.py", 40, 0),
+    ("Escape-me", 'Quote <script>alert("x")</script> & \'friends\' | pipes *stars*',
+     "Lib/html/__init__.py", 3, 1),
+    ("Conflicting", "Rework the import system hooks", "Lib/importlib/_bootstrap.py", 25, 20),
+    ("Never-checked", "A patch nobody looked at", "Lib/this.py", 2, 2),
+]
+
+
+MAP = """\
+# upstream_map.toml -- what patchq knows about this downstream series.
+
+[upstream]
+path = "../cpython"
+url = "https://github.com/python/cpython.git"
+github = "python/cpython"
+
+[tracks."3.11"]
+follows = "3.11"
+base = "v3.11.2"
+base_commit = "3482c5397841dbf458933a4ea47f3fd8fcf0ef41"
+
+[patches.Public-pymain_run_python]
+disposition = "upstreamable"
+pr = "python/cpython#101"
+
+[patches.Public-pymain_run_python.github]
+checked_at = "2026-11-25T08:00:00Z"
+submission = "merged-pr"
+pr_state = "merged"
+pr_base = "main"
+pr_merge_commit = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+pr_merged_at = "2026-11-20T10:00:00Z"
+review = "approved"
+updated_at = "2026-11-20T10:00:00Z"
+
+[patches.Public-pymain_run_python.tracks."3.11"]
+carried = true
+since = "2025-03-01"
+
+[patches.Public-pymain_run_python.tracks."3.11".upstream."main"]
+state = "present"
+evidence = [{method = "patch-id", commits = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"], detail = "same change"}]
+checked_at = "2026-11-25T08:00:00Z"
+ref_commit = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+[patches.Public-pymain_run_python.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Partly-upstream-fix]
+disposition = "upstreamable"
+issue = "python/cpython#4242"
+
+[patches.Partly-upstream-fix.tracks."3.11"]
+carried = true
+since = "2025-06-15"
+
+[patches.Partly-upstream-fix.tracks."3.11".upstream."main"]
+state = "partial"
+hunks_total = 3
+hunks_present = 2
+evidence = [{method = "hunks", commits = ["cccccccccccccccccccccccccccccccccccccccc"], detail = "2 of 3 hunks"}]
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Partly-upstream-fix.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Emscripten-only]
+disposition = "downstream-only"
+reason = "Emscripten has no terminal"
+
+[patches.Emscripten-only.tracks."3.11"]
+carried = true
+since = "2024-11-01"
+
+[patches.Emscripten-only.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Open-pr-old]
+disposition = "upstreamable"
+pr = "python/cpython#202"
+
+[patches.Open-pr-old.github]
+checked_at = "2026-11-25T08:00:00Z"
+submission = "open-pr"
+pr_state = "open"
+pr_base = "main"
+pr_created_at = "2026-10-01T09:00:00Z"
+review = "changes_requested"
+labels = ["type-feature", "OS-emscripten"]
+updated_at = "2026-10-20T09:00:00Z"
+
+[patches.Open-pr-old.tracks."3.11"]
+carried = true
+since = "2025-01-20"
+
+[patches.Open-pr-old.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Open-pr-new]
+pr = "python/cpython#303"
+
+[patches.Open-pr-new.github]
+checked_at = "2026-11-25T08:00:00Z"
+submission = "open-pr"
+pr_state = "open"
+pr_created_at = "2026-11-15T09:00:00Z"
+review = "none"
+updated_at = "2026-11-24T09:00:00Z"
+
+[patches.Open-pr-new.tracks."3.11"]
+carried = true
+since = "2026-11-10"
+
+[patches.Drafted-locally]
+disposition = "upstreamable"
+
+[patches.Drafted-locally.tracks."3.11"]
+carried = true
+since = "2026-02-02"
+
+[patches.Draft-pr]
+pr = "python/cpython#404"
+branch = "patchq/draft/Draft-pr"
+
+[patches.Draft-pr.github]
+checked_at = "2026-11-25T08:00:00Z"
+submission = "draft-pr"
+pr_state = "open"
+pr_draft = true
+
+[patches.Draft-pr.tracks."3.11"]
+carried = true
+since = "2026-01-05"
+
+[patches.Never-proposed-old]
+
+[patches.Never-proposed-old.tracks."3.11"]
+carried = true
+since = "2024-05-01"
+
+[patches.Never-proposed-old.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Escape-me]
+notes = "subject full of markup"
+
+[patches.Escape-me.tracks."3.11"]
+carried = true
+since = "2026-11-22"
+
+[patches.Escape-me.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Conflicting]
+
+[patches.Conflicting.tracks."3.11"]
+carried = true
+since = "2025-09-09"
+outcome = "conflict"
+needs_person = true
+
+[patches.Conflicting.tracks."3.11".upstream."3.11"]
+state = "absent"
+checked_at = "2026-11-25T08:00:00Z"
+
+[patches.Never-checked.tracks."3.11"]
+carried = true
+since = "2026-11-01"
+
+[patches.Gone-upstream]
+disposition = "upstreamable"
+pr = "python/cpython#505"
+
+[patches.Gone-upstream.tracks."3.11"]
+carried = false
+since = "2025-02-02"
+outcome = "upstream"
+dropped = "2026-11-21"
+evidence = [{method = "patch-id", commits = ["dddddddddddddddddddddddddddddddddddddddd"], detail = "v3.11.9"}]
+
+[patches.Removed-by-hand.tracks."3.11"]
+carried = false
+since = "2025-02-02"
+"""
+
+
+def snapshot(at: str, patches: int, lines: int, categories: dict[str, str],
+             base: str = "v3.11.2") -> str:
+    counts = {"patches": patches, "lines": lines}
+    for category in categories.values():
+        counts[category] = counts.get(category, 0) + 1
+    return json.dumps({"at": at, "v": 1, "tracks": {"3.11": {
+        "base": base, "counts": counts, "patches": categories}}}, sort_keys=True,
+        separators=(",", ":"))
+
+
+def build(root: Path, history: bool = True, corrupt: bool = True) -> Path:
+    """The sample patch repo in ``root`` (created); returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "upstream_map.toml").write_text(MAP)
+    files = [(f"{n:04d}-{slug}.patch", patch_text(subject, path, add, rem))
+             for n, (slug, subject, path, add, rem) in enumerate(SUBJECTS, 1)]
+    write_series(root, "3.11", files)
+    (root / "drafts" / "Drafted-locally").mkdir(parents=True)
+    (root / "drafts" / "Drafted-locally" / "issue.md").write_text("# Explain the error\n")
+    if history:
+        old = {slug: "unproposed" for slug, *_ in SUBJECTS
+               if slug not in ("Escape-me", "Open-pr-new", "Never-checked")}
+        old.update({"Gone-upstream": "submitted", "Removed-by-hand": "unproposed",
+                    "Open-pr-old": "submitted", "Emscripten-only": "downstream_only"})
+        lines = [
+            snapshot("2026-10-28T09:00:00Z", 13, 260, old),
+            snapshot("2026-11-04T09:00:00Z", 12, 250, old),
+            snapshot("2026-11-11T09:00:00Z", 12, 244, old),
+        ]
+        if corrupt:
+            lines.append('{"at": "2026-11-12T09:00:00Z", "tracks": {"3.11": ')
+        lines.append(snapshot("2026-11-18T09:00:00Z", 11, 240, old))
+        (root / "patchq-history.jsonl").write_text("\n".join(lines) + "\n")
+    return root
