@@ -59,9 +59,10 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = ""
 
 @contextmanager
 def progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress callback ``(done, total, what)``: a rich bar on a terminal, a few plain
-    lines on stderr otherwise (at most about ten per run)."""
-    if not enabled:
+    """A progress callback ``(done, total, what)``: a rich bar when stderr is a terminal;
+    otherwise nothing, like git (so a failure prints one line), unless ``PATCHQ_PROGRESS=1``
+    asks for a few plain lines on stderr (at most about ten per run, for CI logs)."""
+    if not enabled or (not is_tty(sys.stderr) and not os.environ.get("PATCHQ_PROGRESS")):
         yield lambda done, total, what: None
         return
     if is_tty(sys.stderr):
