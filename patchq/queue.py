@@ -234,6 +234,22 @@ def _applies_to(git: Git, patch: LoadedPatch, commit: QueueCommit) -> bool:
         return index.write_tree() == commit.tree
 
 
+_EFFECT_SEARCH_LIMIT = 20  # removed patches compared by effect with a commit that names none
+
+
+def _same_effect_as(git: Git, commit: QueueCommit, existing: dict[str, LoadedPatch],
+                    candidates: dict[str, str]) -> str | None:
+    """The removed patch (among ``candidates``: subject -> slug) whose file gives exactly
+    ``commit``'s change; it is taken out of ``candidates``."""
+    if len(candidates) > _EFFECT_SEARCH_LIMIT:
+        return None
+    for subject, slug in list(candidates.items()):
+        if _applies_to(git, existing[slug], commit):
+            del candidates[subject]
+            return slug
+    return None
+
+
 def _assign_slugs(commits: list[QueueCommit]) -> list[str]:
     slugs, seen = [], set()
     for commit in commits:
@@ -278,8 +294,16 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
         patch = existing.get(slug)
         renamed = False
         if patch is None:
-            old_slug = removed_by_subject.pop(commit.message.partition("\n")[0], None)
-            if old_slug is not None:
+            old_slug = removed_by_subject.pop(commit.message.partition("\n")[0], None) or \
+                _same_effect_as(git, commit, existing, removed_by_subject)
+            if old_slug is not None and not commit.slug:
+                # a commit that lost its trailer (reworded by hand) is still that patch
+                del plan.commits[slug]
+                slug = slugs[position] = old_slug
+                plan.commits[slug] = commit.sha
+                patch = existing[old_slug]
+                removed_slugs.remove(old_slug)
+            elif old_slug is not None:
                 patch, renamed = existing[old_slug], True
                 plan.renamed.append((old_slug, slug))
         if patch is not None and slug not in refresh:
@@ -310,8 +334,8 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
             name = _free_name(name, taken)
             plan.files.delete(loaded.directory / old)
         else:
-            name = _free_name(f"{position + 1:04d}-{slug}.patch" if numbered
-                              else f"{slug}.patch", taken)
+            name = _free_name(f"{_new_number(plan.entries[:position], taken):04d}-{slug}.patch"
+                              if numbered else f"{slug}.patch", taken)
             plan.added.append(slug)
         taken.add(name)
         check_relative(name)
@@ -340,6 +364,30 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
         plan.files.write(loaded.directory / SERIES, new_series.encode("utf-8", "surrogateescape"))
     _plan_map(umap, plan)
     return plan
+
+
+def _number_of(name: str) -> int | None:
+    head = name.rsplit("/", 1)[-1][:5]
+    return int(head[:4]) if head[:4].isdigit() and head[4:5] == "-" else None
+
+
+def _new_number(before: Sequence[SeriesEntry], taken: set[str]) -> int:
+    """The number of a patch added to a numbered series (``0004-x.patch``): one more than the
+    patch before it if no file has that number yet, else one more than the highest number,
+    so that no other file is renumbered.
+
+    >>> _new_number([SeriesEntry("0001-a.patch")], {"0001-a.patch", "0002-b.patch"})
+    3
+    >>> _new_number([SeriesEntry("0001-a.patch")], {"0001-a.patch", "0005-b.patch"})
+    2
+    """
+    numbers = [n for n in map(_number_of, taken) if n is not None]
+    previous = next((n for n in (_number_of(e.name) for e in reversed(before)) if n is not None),
+                    0)
+    wanted = previous + 1
+    if wanted in numbers:
+        wanted = max(numbers) + 1
+    return wanted
 
 
 def _free_name(name: str, taken: set[str]) -> str:
