@@ -19,7 +19,7 @@ REVIEW_TITLES = {
     "commented": "commented",
     "none": "no review yet",
 }
-STATE_SYMBOLS = {"present": "✓", "partial": "◐", "absent": "·"}
+STATE_SYMBOLS = {"present": "✓", "partial": "◐", "absent": "○"}
 OUTCOME_WHY = {
     "upstream": "dropped: upstream has it",
     "obsolete": "dropped: its files are gone upstream",

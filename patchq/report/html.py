@@ -36,6 +36,7 @@ a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}
 h1{font-size:1.6em;margin:.2em 0 .1em}h2{font-size:1.35em;margin:1.6em 0 .3em;
 padding-top:.6em;border-top:2px solid var(--line)}h3{font-size:1.08em;margin:1.6em 0 .5em}
 .sub,.muted,small{color:var(--muted)}
+.nowrap{white-space:nowrap}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
 nav{margin:.8em 0;display:flex;flex-wrap:wrap;gap:.3em .9em;font-size:.92em}
 .warn{background:var(--warn-bg);color:var(--warn);border-radius:6px;padding:.5em .8em;
@@ -80,12 +81,15 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 td.subject{min-width:14em}
 td .slug{display:block;color:var(--muted);font-size:.8em;overflow-wrap:anywhere}
 td.nowrap,td.date{white-space:nowrap}
+th.pos,td.pos{width:1%}
+table.matrix{width:auto;min-width:60%}
+table.matrix td.m,table.matrix th.ref{width:5.5em;text-align:center}
 td .slug.main{color:var(--fg);font-size:.92em}
 .pill{display:inline-block;border-radius:999px;padding:0 .55em;font-size:.8em;
 font-weight:600;color:#fff;white-space:nowrap}
 .pill.unchecked{background:transparent;color:var(--muted);border:1px solid var(--line)}
 .m{text-align:center;font-weight:700;white-space:nowrap}
-.m.present{color:var(--present)}.m.partial{color:var(--partial)}.m.absent{color:var(--muted)}
+.m{font-size:1.05em}.m.present{color:var(--present)}.m.partial{color:var(--partial)}.m.absent{color:var(--muted)}
 .m.none{color:var(--line)}
 .empty{color:var(--muted);font-style:italic;margin:.3em 0}
 footer{margin:2.5em 0 1em;color:var(--muted);font-size:.85em}
@@ -168,15 +172,17 @@ class _Page:
             pill += ' <span class="pill unchecked">never checked</span>'
         return pill
 
-    def table(self, head: list[tuple[str, str]], rows: list[str], sortable: bool = True) -> None:
-        """``head``: (title, kind) with kind "", "num" or "nosort"; ``rows``: <tr> strings."""
+    def table(self, head: list[tuple[str, str]], rows: list[str], sortable: bool = True,
+              extra: str = "") -> None:
+        """``head``: (title, kind) with kind "", "num", "pos" or "ref"; ``rows``: <tr>s."""
         cells = []
         for title, kind in head:
-            attrs = ' class="num"' if kind == "num" else ""
-            if sortable and kind != "nosort":
+            attrs = {"num": ' class="num"', "pos": ' class="num pos"',
+                     "ref": ' class="ref"'}.get(kind, "")
+            if sortable:
                 attrs += ' data-sort=""'
             cells.append(f"<th{attrs}>{title}</th>")
-        cls = ' class="sortable"' if sortable else ""
+        cls = ' class="' + " ".join(x for x in ("sortable" if sortable else "", extra) if x) + '"'
         self.add(f'<div class="scroll"><table{cls}><thead><tr>{"".join(cells)}</tr></thead>'
                  "<tbody>", *rows, "</tbody></table></div>")
 
@@ -315,7 +321,7 @@ class _Page:
                                                               if detail else ""))
             pr = a(self.gh.pr(item.pr)) if item.pr else ""
             if item.pr_merged_at:
-                pr += f' <small>merged {e(item.pr_merged_at[:10])}</small>'
+                pr += f'<br><small class="nowrap">merged {e(item.pr_merged_at[:10])}</small>'
             dropped = ("dropped " + e(item.dropped)) if item.dropped else \
                 ("still carried" if item.carried else "dropped")
             if item.subject:
@@ -324,7 +330,7 @@ class _Page:
             else:
                 patch = f'<span class="slug main mono">{e(item.slug)}</span>'
             rows.append(f'<tr><td class="subject" data-v="{e(item.slug)}">{patch}</td>'
-                        f"<td>{'<br>'.join(where)}</td><td>{pr}</td><td>{dropped}</td></tr>")
+                        f"<td>{'<br>'.join(where)}</td><td>{pr}</td><td class=\"date\">{dropped}</td></tr>")
         self.table([("Patch", ""), ("Found in", ""), ("PR", ""), ("Series", "")], rows)
 
     def changes(self, t: TrackReport, anchor: str) -> None:
@@ -409,14 +415,14 @@ class _Page:
                     tip += f": {state.hunks_present} of {state.hunks_total} hunks"
                 cells.append(f'<td class="m {e(state.state)}" data-v="{order[state.state]}" '
                              f'title="{e(tip)}">{fmt.STATE_SYMBOLS[state.state]}</td>')
-            rows.append(f'<tr><td class="num">{row.position}</td>{self.patch_cell(row)}'
+            rows.append(f'<tr><td class="num pos">{row.position}</td>{self.patch_cell(row)}'
                         f"{''.join(cells)}</tr>")
-        head = [("#", "num"), ("Patch", "")] + [(f"<code>{e(ref)}</code>", "")
+        head = [("#", "pos"), ("Patch", "")] + [(f"<code>{e(ref)}</code>", "ref")
                                                 for ref in t.matrix_refs]
-        self.table(head, rows)
+        self.table(head, rows, extra="matrix")
         self.add('<p class="legend"><span class="m present">✓ present</span>'
                  '<span class="m partial">◐ partial</span>'
-                 '<span class="m absent">· absent</span><span class="m none">– not checked'
+                 '<span class="m absent">○ absent</span><span class="m none">– not checked'
                  "</span></p>")
 
     def everything(self, t: TrackReport, anchor: str) -> None:
@@ -434,14 +440,14 @@ class _Page:
                 sub = a(self.gh.issue(row.issue))
             else:
                 sub = ""
-            rows.append(f'<tr><td class="num">{row.position}</td>{self.patch_cell(row)}'
+            rows.append(f'<tr><td class="num pos">{row.position}</td>{self.patch_cell(row)}'
                         f'<td data-v="{rank[row.category]}">{self.pill(row)}</td>'
                         f'<td class="num" data-v="{row.lines}">+{row.added} −{row.removed}</td>'
                         f'<td class="nowrap">{e(row.since or "unknown")}</td>'
                         f'<td class="num" data-v="{row.age_days if row.age_days is not None else -1}">'
                         f"{e(fmt.human_days(row.age_days))}</td>"
                         f'<td class="nowrap">{sub}</td></tr>')
-        self.table([("#", "num"), ("Patch", ""), ("Status", ""), ("Lines", "num"),
+        self.table([("#", "pos"), ("Patch", ""), ("Status", ""), ("Lines", "num"),
                     ("Since", ""), ("Age", "num"), ("PR / issue", "")], rows)
 
     def foot(self) -> None:

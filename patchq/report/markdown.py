@@ -219,7 +219,7 @@ class _Writer:
                 cells.append(fmt.STATE_SYMBOLS.get(state.state, "?") if state else "–")
             rows.append(cells)
         self.add(*_table(["#", "patch", *(code(r) for r in t.matrix_refs)], rows), "",
-                 "✓ present · ◐ partial · `·` absent · – not checked", "")
+                 "✓ present · ◐ partial · ○ absent · – not checked", "")
 
     def everything(self, t: TrackReport) -> None:
         self.add("### All patches (series order)", "")
