@@ -85,6 +85,10 @@ def steps(sample: Sample) -> list[Step]:
              "upstream main as branch patchq/draft/<slug> (your checkout untouched) and "
              "drafts/<slug>/ gets issue.md, pr.md and the NEWS entry"),
         # report steps (issue 6) go here: the demo ends with the report
+        Step((*c, "report", "--format", "html", "--out", str(sample.root / "report.html")),
+             "the weekly upstream-status report, one self-contained page: open "
+             f"{sample.root / 'report.html'} in a browser; the run's snapshot goes into "
+             "patchq-history.jsonl for next week's trend"),
     ]
 
 
