@@ -254,6 +254,179 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
 
 # -- rebase (issue 4) ---------------------------------------------------------------------------
 
+
+@cli.command()
+@click.argument("track", required=False, callback=_track_cb)
+@click.option("--onto", metavar="REF",
+              help="The new base: any ref or commit id of the upstream clone (default: the tip "
+                   "of the branch the track follows, from the map).")
+@click.option("--on-conflict", type=click.Choice(["stop", "skip"]), default="stop",
+              show_default=True,
+              help="stop: leave the conflict in the upstream work tree for you to resolve; "
+                   "skip: set conflicting patches aside (kept in the series unchanged, marked "
+                   "needs_person in the map) and go on.")
+@click.option("--dry-run", is_flag=True,
+              help="Compute every outcome and change nothing (no branch, file or map).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--continue", "do_continue", is_flag=True,
+              help="Go on after resolving a conflict (`git add` the files first).")
+@click.option("--skip", "do_skip", is_flag=True,
+              help="Set the patch that stopped the rebase aside and go on.")
+@click.option("--abort", "do_abort", is_flag=True,
+              help="Put the queue branch, HEAD, the series and the map back as they were.")
+@click.option("--status", "do_status", is_flag=True, help="Show the rebase in progress.")
+@pass_options
+def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str, dry_run: bool,
+           as_json: bool, do_continue: bool, do_skip: bool, do_abort: bool,
+           do_status: bool) -> None:
+    """Move TRACK's series onto a new upstream base; give every patch one outcome.
+
+    \b
+    Outcomes: unchanged (file byte for byte), offset (only line numbers or index ids moved;
+    file refreshed), refreshed (context changed in a 3-way merge; same +/- lines), modified
+    (you resolved a conflict), upstream (dropped: the new base has it; says which commits and
+    how it was found), partial (some hunks upstream, the rest kept), obsolete (its files are
+    gone), conflict (needs a person).
+
+    \b
+    At the end series/TRACK/ is written back (unchanged patches byte for byte), the map
+    records the new base and each outcome, and a summary shows counts, a table and the
+    range-diff of what changed. Every step is saved in the upstream clone's git dir: after a
+    conflict, Ctrl-C or a crash, `--continue` goes on and `--abort` puts everything back.
+    """
+    from . import ui
+    from .commands import rebase as run
+
+    actions = [name for name, on in (("--continue", do_continue), ("--skip", do_skip),
+                                     ("--abort", do_abort), ("--status", do_status)) if on]
+    if len(actions) > 1:
+        raise click.UsageError(f"{' and '.join(actions)} cannot be combined")
+    if actions and (track or onto or dry_run or on_conflict != "stop"):
+        raise click.UsageError(f"{actions[0]} takes no TRACK, --onto, --on-conflict or "
+                               "--dry-run: it works on the rebase in progress")
+    if not actions and not track:
+        raise click.UsageError("give a TRACK to rebase (or --continue, --skip, --abort, "
+                               "--status)")
+    ws = opts.workspace()
+    if do_status:
+        _rebase_status(run.status(ws), as_json)
+        return
+    if do_abort:
+        done = run.abort(ws)
+        if as_json:
+            ui.print_json({"track": done.track, "state": "aborted", "branch": done.branch,
+                           "head": done.head, "restored": done.restored})
+        else:
+            click.echo(f"rebase of {done.track} aborted: {done.branch}, HEAD ({done.head}), "
+                       f"the series and the map are as they were"
+                       + (f" ({len(done.restored)} files put back)" if done.restored else ""))
+        return
+    try:
+        with ui.progress("rebasing") as bar:
+            if do_continue:
+                result = run.continue_rebase(ws, progress=bar)
+            elif do_skip:
+                result = run.skip(ws, progress=bar)
+            else:
+                result = run.rebase(ws, track, onto, on_conflict, dry_run, progress=bar)
+    except KeyboardInterrupt:
+        if not dry_run:
+            click.echo("patchq: the rebase was interrupted; `patchq rebase --continue` goes on, "
+                       "`patchq rebase --abort` puts everything back", err=True)
+        raise
+    _rebase_report(ws, result, as_json)
+    if result.state == "stopped":
+        sys.exit(1)
+
+
+def _rebase_report(ws, result, as_json: bool) -> None:
+    from . import ui
+
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    frm = f"{result.from_ref} ({result.from_commit[:12]})"
+    to = f"{result.to_ref} ({result.to_commit[:12]})"
+    if result.state == "up-to-date":
+        click.echo(f"track {result.track} is already on {to}: nothing to do")
+        return
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in result.counts().items())
+    verb = {"done": "rebased", "dry-run": "would rebase", "stopped": "rebasing"}.get(
+        result.state, result.state)
+    click.echo(f"{verb} {result.track} from {frm} onto {to}: {result.total} patches"
+               + (f": {counts}" if counts else ""))
+    rows = [(number, r.slug, r.outcome, r.evidence_line())
+            for number, r in enumerate(result.patches, 1)]
+    if rows:
+        ui.table(["#", "patch", "outcome", "evidence"], rows)
+    if result.stopped is not None:
+        _rebase_stop_help(ws, result)
+        return
+    if result.range_diff.strip():
+        click.echo("\nrange-diff of the queue (old .. new; unchanged pairs left out):")
+        click.echo(result.range_diff.rstrip("\n"))
+    if result.state == "dry-run":
+        click.echo("\ndry run: nothing was changed")
+        return
+    aside = [r.slug for r in result.patches if r.needs_person]
+    click.echo(f"\n{result.branch} is now at {result.tip[:12]}; "
+               f"series/{result.track}: {len(result.written)} files written; "
+               f"the map records base {result.to_ref}")
+    if aside:
+        click.echo(f"set aside, kept unchanged in the series and marked needs_person: "
+                   f"{', '.join(aside)}")
+
+
+def _rebase_stop_help(ws, result) -> None:
+    stop = result.stopped
+    where = ws.git.path
+    click.echo(f"\nstopped at patch {stop.number}/{result.total} {stop.slug}: it conflicts in "
+               f"{', '.join(stop.files) or '(no file: see git status)'}")
+    for message in stop.messages:
+        click.echo(f"  {message}")
+    if result.unresolved:
+        click.echo(f"still unresolved: {', '.join(result.unresolved)}")
+    click.echo(f"The upstream clone {where} is on {result.branch} with the conflict in its "
+               "work tree. Next:")
+    click.echo(f"  resolve the files and `git add` them (in {where}), then "
+               "`patchq rebase --continue`")
+    click.echo("  or `patchq rebase --skip` to set this patch aside (kept unchanged in the "
+               "series, marked needs_person)")
+    click.echo("  or `patchq rebase --abort` to put the branch, the series and the map back")
+
+
+def _rebase_status(result, as_json: bool) -> None:
+    from . import ui
+
+    if result is None:
+        if as_json:
+            ui.print_json({"state": "none"})
+        else:
+            click.echo("no rebase in progress")
+        return
+    if as_json:
+        data = result.as_json()
+        data["unresolved"] = result.unresolved
+        ui.print_json(data)
+        return
+    done = len(result.patches)
+    click.echo(f"rebase of {result.track} from {result.from_ref} onto {result.to_ref}: "
+               f"{result.state}, {done} of {result.total} patches done")
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in result.counts().items())
+    if counts:
+        click.echo(f"so far: {counts}")
+    if result.stopped is not None:
+        stop = result.stopped
+        click.echo(f"stopped at patch {stop.number} {stop.slug}; conflicts in "
+                   f"{', '.join(stop.files)}")
+        if result.unresolved:
+            click.echo(f"still unresolved: {', '.join(result.unresolved)}")
+        else:
+            click.echo("all conflicts resolved: `patchq rebase --continue`")
+    else:
+        click.echo("interrupted: `patchq rebase --continue` goes on, `--abort` puts everything "
+                   "back")
+
 # -- status, record, sync (issue 5) ------------------------------------------------------------
 
 # -- report (issue 6) ---------------------------------------------------------------------------

@@ -443,3 +443,333 @@ def _failing_hunks(stderr: str) -> str:
     lines = [ln.removeprefix("error: ").strip() for ln in stderr.splitlines()
              if ln.startswith("error:") or "Hunk" in ln or "patch failed" in ln]
     return "; ".join(dict.fromkeys(lines)) or stderr.strip()
+
+
+# -- for rebase: objects in-process, 3-way merges of trees, the work tree at a conflict ------
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """One file a commit changes (``git diff-tree --raw --no-renames``)."""
+
+    path: str
+    old_mode: str  # octal without leading zeros ("100644"); "0" when the file is new
+    new_mode: str
+    old_sha: str
+    new_sha: str  # all zeros when the file is deleted
+
+    @property
+    def deleted(self) -> bool:
+        return self.new_mode == "0"
+
+    @property
+    def added(self) -> bool:
+        return self.old_mode == "0"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """``git merge-tree --write-tree``: the tree (with conflict markers when not clean)."""
+
+    clean: bool
+    tree: str
+    conflicts: tuple[str, ...] = ()  # paths left conflicted
+    messages: tuple[str, ...] = ()  # git's CONFLICT (...) lines
+
+
+_NULL_SHA = "0" * 40
+_TREE_MODE = "40000"
+
+
+def _mode(text: str) -> str:
+    return format(int(text, 8), "o")
+
+
+class ObjectStore:
+    """Reads objects through one ``git cat-file --batch`` process and writes loose objects
+    in-process, so building hundreds of commits and trees costs no git process each.
+
+    Trees are parsed once and cached; ``tree_with`` rewrites only the trees on the paths it
+    changes. Objects go to ``git``'s object directory (its quarantine when one is active).
+    """
+
+    def __init__(self, git: Git) -> None:
+        import subprocess
+
+        self.git = git
+        env = dict(os.environ)
+        env.update(git._env)
+        self.objects = Path(env.get("GIT_OBJECT_DIRECTORY") or git.git_path("objects"))
+        try:
+            self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=git.path, env=env,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except OSError as exc:
+            raise GitError(f"could not run git: {exc}", "is git installed?") from exc
+        self._trees: dict[str, list[tuple[str, str, str]]] = {}
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait()
+
+    def read(self, sha: str) -> tuple[str, bytes]:
+        """(type, data) of an object."""
+        proc = self._proc
+        proc.stdin.write(sha.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().decode()
+        parts = header.split()
+        if len(parts) != 3:
+            raise GitError(f"object {sha} is missing from {self.git.path}",
+                           "run `git fsck`; fetch the commits again")
+        data = proc.stdout.read(int(parts[2]) + 1)[:-1]
+        return parts[1], data
+
+    def write(self, kind: str, data: bytes) -> str:
+        import hashlib
+        import zlib
+
+        raw = f"{kind} {len(data)}\0".encode() + data
+        sha = hashlib.sha1(raw).hexdigest()
+        path = self.objects / sha[:2] / sha[2:]
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=path.parent)
+            with os.fdopen(handle, "wb") as out:
+                out.write(zlib.compress(raw))
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, path)
+        return sha
+
+    # -- trees ---------------------------------------------------------------------------
+
+    def tree(self, sha: str) -> list[tuple[str, str, str]]:
+        """The entries (mode, name, sha) of a tree object, in git's order."""
+        cached = self._trees.get(sha)
+        if cached is not None:
+            return cached
+        kind, data = self.read(sha)
+        if kind == "commit":
+            return self.tree(data[5:45].decode())
+        if kind != "tree":
+            raise GitError(f"object {sha} is a {kind}, not a tree")
+        entries, at = [], 0
+        while at < len(data):
+            space = data.index(b" ", at)
+            nul = data.index(b"\0", space)
+            entries.append((data[at:space].decode(), data[space + 1:nul].decode(
+                "utf-8", "surrogateescape"), data[nul + 1:nul + 21].hex()))
+            at = nul + 21
+        self._trees[sha] = entries
+        return entries
+
+    def make_tree(self, entries: list[tuple[str, str, str]]) -> str:
+        ordered = sorted(entries, key=lambda e: e[1].encode("utf-8", "surrogateescape")
+                         + (b"/" if e[0] == _TREE_MODE else b""))
+        data = b"".join(f"{mode} ".encode() + name.encode("utf-8", "surrogateescape") + b"\0"
+                        + bytes.fromhex(sha) for mode, name, sha in ordered)
+        sha = self.write("tree", data)
+        self._trees[sha] = ordered
+        return sha
+
+    def entry(self, tree: str, path: str) -> tuple[str, str] | None:
+        """(mode, sha) at ``path`` in ``tree``, or None."""
+        parts = path.split("/")
+        current = tree
+        for number, name in enumerate(parts):
+            found = next((e for e in self.tree(current) if e[1] == name), None)
+            if found is None:
+                return None
+            if number == len(parts) - 1:
+                return found[0], found[2]
+            if found[0] != _TREE_MODE:
+                return None
+            current = found[2]
+        return None
+
+    def tree_with(self, tree: str, changes: dict[str, tuple[str, str] | None]) -> str:
+        """``tree`` with files set to (mode, sha) or removed (None); empty directories go."""
+        here: dict[str, tuple[str, str] | None] = {}
+        below: dict[str, dict[str, tuple[str, str] | None]] = {}
+        for path, value in changes.items():
+            head, _, rest = path.partition("/")
+            if rest:
+                below.setdefault(head, {})[rest] = value
+            else:
+                here[head] = value
+        entries = {e[1]: e for e in self.tree(tree)} if tree else {}
+        for name, value in here.items():
+            if value is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = (_mode(value[0]), name, value[1])
+        for name, sub in below.items():
+            old = entries.get(name)
+            subtree = old[2] if old is not None and old[0] == _TREE_MODE else ""
+            new = self.tree_with(subtree, sub)
+            if new == "":
+                entries.pop(name, None)
+            else:
+                entries[name] = (_TREE_MODE, name, new)
+        if not entries:
+            return ""
+        return self.make_tree(list(entries.values()))
+
+    def commit(self, tree: str, parents: Sequence[str], message: str, author: Identity,
+               committer: Identity | None = None) -> str:
+        committer = committer or author
+        lines = [f"tree {tree}"] + [f"parent {p}" for p in parents]
+        lines += [f"author {author.signature()}", f"committer {committer.signature()}", ""]
+        return self.write("commit", ("\n".join(lines) + "\n" + message).encode(
+            "utf-8", "surrogateescape"))
+
+
+@contextmanager
+def quarantine(git: Git) -> Iterator[Path]:
+    """Objects written by git (and ObjectStore) while inside go to a temporary directory that
+    is deleted afterwards: a dry run leaves the repository exactly as it was."""
+    import shutil
+
+    real = git.git_path("objects").resolve()
+    parent = git.git_path("patchq")
+    parent.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="quarantine-", dir=parent))
+    saved = dict(git._env)
+    alternates = [str(real)]
+    if os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES"):
+        alternates.append(os.environ["GIT_ALTERNATE_OBJECT_DIRECTORIES"])
+    git._env.update({"GIT_OBJECT_DIRECTORY": str(directory),
+                     "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates)})
+    try:
+        yield directory
+    finally:
+        git._env.clear()
+        git._env.update(saved)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def raw_changes(git: Git, commits: Sequence[str]) -> dict[str, list[RawChange]]:
+    """The files each commit changes against its first parent, for many commits at once."""
+    if not commits:
+        return {}
+    res = git.run("diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames", "--root",
+                  "--no-abbrev", "--format=%x00%H", input=("\n".join(commits) + "\n").encode())
+    out: dict[str, list[RawChange]] = {}
+    current: list[RawChange] = []
+    fields = res.stdout.decode("utf-8", "surrogateescape").split("\0")
+    at = 0
+    while at < len(fields):
+        item = fields[at].strip("\n")
+        at += 1
+        if not item:
+            continue
+        if not item.startswith(":"):
+            current = out.setdefault(item, [])
+            continue
+        old_mode, new_mode, old_sha, new_sha, _status = item[1:].split(" ")
+        path = fields[at]
+        at += 1
+        current.append(RawChange(path, _mode(old_mode), _mode(new_mode), old_sha, new_sha))
+    for sha in commits:
+        out.setdefault(sha, [])
+    return out
+
+
+def merge_trees(git: Git, store: ObjectStore, base_commit: str, ours_tree: str,
+                theirs_commit: str) -> MergeResult:
+    """Cherry-pick in memory: merge ``theirs_commit`` (whose parent is ``base_commit``) into
+    ``ours_tree``. One ``git merge-tree --write-tree`` (ort: renames, modes, binaries)."""
+    who = Identity("patchq", "patchq@patchq.invalid", "0 +0000")
+    ours = store.commit(ours_tree, [base_commit], "patchq merge side\n", who)
+    res = git.run("merge-tree", "--write-tree", "-z", "--messages", ours, theirs_commit,
+                  ok=(0, 1), config=("-c", "merge.renames=true", "-c", "diff.renames=true"))
+    fields = res.stdout.decode("utf-8", "surrogateescape").split("\0")
+    tree = fields[0].strip()
+    conflicts: list[str] = []
+    at = 1
+    while at < len(fields) and fields[at]:
+        _, _, path = fields[at].partition("\t")
+        if path not in conflicts:
+            conflicts.append(path)
+        at += 1
+    messages: list[str] = []
+    at += 1
+    while at < len(fields):
+        if not fields[at].isdigit():
+            break
+        count = int(fields[at])
+        at += 1 + count
+        if at + 1 < len(fields):
+            messages.append(fields[at + 1].strip())
+        at += 2
+    return MergeResult(clean=res.status == 0, tree=tree, conflicts=tuple(conflicts),
+                       messages=tuple(messages))
+
+
+def paths_log(git: Git, rev_range: str, paths: Sequence[str], deleted: bool = False,
+              limit: int = 20) -> list[str]:
+    """Commits of ``rev_range`` touching ``paths`` (only those deleting them if ``deleted``)."""
+    if not paths:
+        return []
+    args = ["log", "--format=%H", "--no-merges", f"-{limit}"]
+    if deleted:
+        args.append("--diff-filter=D")
+    return git.out(*args, rev_range, "--", *paths).split()
+
+
+def exact_tag(git: Git, commit: str) -> str | None:
+    """A tag naming exactly ``commit``, if there is one."""
+    res = git.run("describe", "--tags", "--exact-match", commit, ok=(0, 128))
+    name = res.stdout.decode().strip()
+    return name if res.status == 0 and name else None
+
+
+def range_diff(git: Git, old_base: str, old_tip: str, new_base: str, new_tip: str) -> str:
+    """``git range-diff`` of two queues, without colour."""
+    return git.run("range-diff", "--no-color", f"{old_base}..{old_tip}",
+                   f"{new_base}..{new_tip}").stdout.decode("utf-8", "replace")
+
+
+def unmerged_paths(git: Git) -> list[str]:
+    res = git.run("ls-files", "-u", "-z")
+    paths: list[str] = []
+    for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if "\t" in item:
+            path = item.split("\t", 1)[1]
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def unstaged_paths(git: Git) -> list[str]:
+    """Tracked files whose work-tree content differs from the index."""
+    res = git.run("diff", "--name-only", "-z", "--no-ext-diff", "--ignore-submodules")
+    return [p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def cherry_pick_into_work_tree(git: Git, commit: str) -> list[str]:
+    """Apply ``commit`` to the checked-out branch without committing, leaving conflicts in the
+    work tree and the index as git does (markers, stages); returns the conflicted paths."""
+    git.run("cherry-pick", "--no-commit", "--strategy=ort", commit, ok=(0, 1),
+            config=("-c", "core.hooksPath=/dev/null"))
+    return unmerged_paths(git)
+
+
+def index_tree(git: Git) -> str:
+    """The tree of the real index (``git write-tree``)."""
+    return git.out("write-tree")
+
+
+def reset(git: Git, mode: str, commit: str) -> None:
+    """``git reset --soft|--keep|--merge COMMIT`` of the checked-out branch."""
+    if mode not in ("soft", "keep", "merge"):
+        raise ValueError(mode)
+    git.run("reset", "-q", f"--{mode}", commit)
+
+
+def detach_or_switch(git: Git, branch: str | None, commit: str) -> None:
+    """Put HEAD back on ``branch`` (or detached at ``commit`` when branch is None)."""
+    if branch:
+        git.run("checkout", "-q", branch, "--")
+    else:
+        git.run("checkout", "-q", "--detach", commit, "--")
