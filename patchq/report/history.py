@@ -120,10 +120,9 @@ def _check_snapshot(data: object, number: int) -> Snapshot:
             raise _BadLine(f"track {name!r} is not an object")
         counts = value.get("counts", {})
         patches = value.get("patches", {})
-        if not isinstance(counts, dict) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in counts.values()):
+        if not isinstance(counts, dict) or not set(map(type, counts.values())) <= {int}:
             raise _BadLine(f"track {name!r}: counts must be whole numbers")
-        if not isinstance(patches, dict) or not all(isinstance(v, str) for v in patches.values()):
+        if not isinstance(patches, dict) or not set(map(type, patches.values())) <= {str}:
             raise _BadLine(f"track {name!r}: patches must map slugs to categories")
         parsed[name] = SnapshotTrack(base=str(value.get("base", "")), counts=counts,
                                      patches=patches)

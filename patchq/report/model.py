@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from .history import (
@@ -275,6 +276,7 @@ def _table(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@lru_cache(maxsize=4096)
 def _time_key(value: str) -> str:
     """A sortable UTC form of a time ("" stays "")."""
     if not value:
@@ -339,9 +341,11 @@ def ref_sort_key(ref: str) -> tuple:
     return (2, (), ref)
 
 
-def classify(record: Mapping[str, Any], per_track: Mapping[str, Any], has_draft: bool) -> str:
+def classify(record: Mapping[str, Any], per_track: Mapping[str, Any], has_draft: bool,
+             refs: tuple[RefState, ...] | None = None) -> str:
     """The category of a patch on a track (module docstring)."""
-    refs = _refs(per_track)
+    if refs is None:
+        refs = _refs(per_track)
     github = _table(record.get("github"))
     submission = submission_of(record)
     states = {r.state for r in refs}
@@ -384,7 +388,8 @@ def _row(track: TrackInput, position: int, patch: PatchInput, record: Mapping[st
     return PatchRow(
         track=track.name, position=position, slug=patch.slug, file=patch.file,
         subject=patch.subject, author=patch.author, added=patch.added, removed=patch.removed,
-        files=patch.files, category=classify(record, per_track, patch.has_draft), since=since,
+        files=patch.files, category=classify(record, per_track, patch.has_draft, refs),
+        since=since,
         age_days=_age(since, today) if since else None,
         disposition=text(record.get("disposition")) or "undecided",
         reason=text(record.get("reason")), checked=bool(refs) or bool(github_checked),
