@@ -18,7 +18,8 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
     try:
         series = read_series(directory)
     except SeriesError as exc:
-        problems.append(Problem(track, "no-series", exc.message))
+        code = "bad-series" if (directory / "series").is_file() else "no-series"
+        problems.append(Problem(track, code, exc.message))
         return None
     patches, seen = [], {}
     for entry in series.entries:
@@ -129,7 +130,15 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
          check_apply: bool = True) -> list[Problem]:
+    """Every problem of ``track`` (or of every track). Applying needs the upstream clone: when
+    it cannot be opened, that is one error (PatchqError), not one problem per track."""
     names = [track] if track else ws.map.track_names()
+    if (check_apply or check_export) and names:
+        try:
+            ws.git  # noqa: B018 -- open the clone now, to fail once and clearly
+        except PatchqError as exc:
+            raise type(exc)(exc.message, (exc.hint + ", " if exc.hint else "") +
+                            "or lint only the files with --no-apply") from None
     problems: list[Problem] = []
     if not track:
         series_root = ws.root / SERIES_DIR
