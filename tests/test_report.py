@@ -344,3 +344,16 @@ def test_help_explains_the_report():
     for word in ("--format", "--since", "--track", "--out", "--history", "--no-record",
                  "upstream-present", "PATCHQ_NOW"):
         assert word in res.out
+
+
+def test_the_demo_ends_with_the_report_and_says_where_it_is(tmp_path, now):
+    res = patchq("demo", str(tmp_path / "demo"))
+    assert res.code == 0, res.text
+    page = tmp_path / "demo" / "report.html"
+    assert page.is_file()
+    last_step = res.out.rsplit("\n== ", 1)[1]
+    assert last_step.startswith(f"{last_step.split('.')[0]}. patchq report --format html")
+    assert f"to {page}" in last_step
+    assert "<h1>Upstream status</h1>" in page.read_text()
+    history = tmp_path / "demo" / "patches" / "patchq-history.jsonl"
+    assert history.read_text().count("\n") == 1
