@@ -115,7 +115,7 @@ def render_series(old: SeriesFile, entries: list[SeriesEntry]) -> str:
             first_slot = len(out)
         if entry.name not in by_name:
             continue
-        if following[None]:
+        if following.get(None):
             out.extend(e.line() for e in following.pop(None))
         new = by_name[entry.name]
         out.append(line if new == entry else new.line())

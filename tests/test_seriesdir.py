@@ -63,6 +63,8 @@ def test_an_added_entry_goes_after_its_predecessor():
     assert out == DEBIAN.replace("setup-modules.diff -p0\n", "setup-modules.diff -p0\nnew.patch\n")
     appended = render_series(s, [*s.entries, SeriesEntry("last.patch")])
     assert appended == DEBIAN + "last.patch\n"
+    first = render_series(s, [SeriesEntry("first.patch"), *s.entries])
+    assert first == DEBIAN.replace("deb-locations.diff\n", "first.patch\ndeb-locations.diff\n")
 
 
 def test_a_changed_strip_level_rewrites_only_that_line():
