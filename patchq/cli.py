@@ -662,6 +662,453 @@ def _draft_all_summary(ws, items) -> None:
 # -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit;
 # -- compare, port (issue 8) --------------------------------------------------------------------
 
+
+def _stack_target(name: str | None, all_: bool):
+    """push/pop's argument: a patch name, a count (digits, as quilt reads them), or -a."""
+    from .commands.stack_nav import ALL
+
+    if all_ and name:
+        raise click.UsageError("give a patch, a number or -a, not two of them")
+    if all_:
+        return ALL
+    if name is None:
+        return None
+    return int(name) if name.isdigit() else name
+
+
+def _track_option(func):
+    return click.option("--track", "-t", callback=_track_cb, metavar="T",
+                        help="The track (default: the one whose queue branch is checked out "
+                             "in the upstream clone).")(func)
+
+
+def _finished_note(result) -> None:
+    if getattr(result, "recovered", None):
+        click.echo(f"finished the interrupted {result.recovered} first", err=True)
+
+
+def _print_listing(listing) -> None:
+    _finished_note(listing)
+    for slug in listing.slugs:
+        click.echo(slug)
+    if listing.message:
+        click.echo(listing.message, err=True)
+        sys.exit(listing.code)
+
+
+def _stop_error(stop) -> PatchqError:
+    from .errors import ApplyError
+
+    files = ", ".join(stop.files[:5]) + (" ..." if len(stop.files) > 5 else "")
+    back = f"or `patchq pop` to back {stop.slug} out"
+    if stop.kind == "conflict":
+        return ApplyError(f"patch {stop.slug} does not apply cleanly: conflicts in {files} "
+                          f"(merge markers left in {stop.clone})",
+                          f"resolve them, `git add` the files, then `patchq push` to go on "
+                          f"({back})", slug=stop.slug)
+    if stop.kind == "rejects":
+        return ApplyError(f"patch {stop.slug} does not apply and has no blob ids for a 3-way "
+                          f"merge: rejected hunks are in {files or 'no file'} ({stop.details})",
+                          f"apply them by hand, delete the .rej files, `git add` the files, then "
+                          f"`patchq push` ({back})", slug=stop.slug)
+    if stop.kind == "clean":
+        return ApplyError(f"patch {stop.slug} applied only in the work tree of {stop.clone}",
+                          f"check the result, `git add` it, then `patchq push` ({back})",
+                          slug=stop.slug)
+    return ApplyError(f"patch {stop.slug} does not apply on {stop.branch} ({stop.details})",
+                      f"switch to it (`git -C {stop.clone} switch {stop.branch}`) and "
+                      "`patchq push` there to resolve the conflict", slug=stop.slug)
+
+
+def _print_move(result, quiet: bool = False) -> None:
+    _finished_note(result)
+    if result.aborted:
+        click.echo(f"Removing patch {result.aborted} (the stopped push)")
+    if not quiet:
+        for slug in result.popped:
+            click.echo(f"Removing patch {slug}")
+    if result.resolved:
+        click.echo(f"Applied patch {result.resolved} as resolved in the work tree")
+        if result.resolved_empty:
+            click.echo(f"Patch {result.resolved} is empty now: the resolution dropped its change")
+        for path in result.wrote:
+            click.echo(f"Refreshed patch {path}")
+    if not quiet:
+        for item in result.pushed:
+            if item.how == "resolved":
+                continue
+            if item.how == "empty":
+                click.echo(f"Patch {item.slug} appears to be empty; applied")
+            elif item.how == "3way":
+                click.echo(f"Applying patch {item.slug} (3-way merge)")
+            else:
+                click.echo(f"Applying patch {item.slug}")
+    if result.stop is not None:
+        raise _stop_error(result.stop)
+    if result.nothing:
+        click.echo(result.nothing, err=result.nothing_code != 0)
+        sys.exit(result.nothing_code)
+    click.echo("")
+    click.echo(f"Now at patch {result.top}" if result.top else "No patches applied")
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@_track_option
+@pass_options
+def applied(opts: Options, patch: str | None, track: str | None) -> None:
+    """Print the applied patches of the stack, bottom first, one slug a line.
+
+    With PATCH, the stack up to and including it. Exits 1 when no patch is applied (quilt).
+    """
+    from .commands.stack_nav import applied as run
+
+    _print_listing(run(opts.workspace(), track, patch))
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@_track_option
+@pass_options
+def unapplied(opts: Options, patch: str | None, track: str | None) -> None:
+    """Print the patches not applied, in series order, one slug a line.
+
+    With PATCH, the patches after it. Exits 1 when the series is fully applied (quilt).
+    """
+    from .commands.stack_nav import unapplied as run
+
+    _print_listing(run(opts.workspace(), track, patch))
+
+
+@cli.command()
+@_track_option
+@pass_options
+def top(opts: Options, track: str | None) -> None:
+    """Print the topmost applied patch. Exits 2 when none is applied (quilt)."""
+    from .commands.stack_nav import top as run
+
+    _print_listing(run(opts.workspace(), track))
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@click.option("-a", "all_", is_flag=True, help="Apply every patch of the series.")
+@click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
+@_track_option
+@pass_options
+def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str | None) -> None:
+    """Apply the next patch of the series on the queue branch (or N patches, or up to and
+    including PATCH, or all with -a).
+
+    Patches apply with a 3-way merge when their context moved. At a patch that does not apply,
+    push stops with the conflict in the work tree: resolve it, `git add` the files and run
+    `patchq push` again to go on, or `patchq pop` to back the patch out. A dirty work tree is
+    refused. Exits 2 when there is nothing to push (quilt).
+    """
+    from . import ui
+    from .commands.stack_nav import push as run
+
+    target = _stack_target(patch, all_)
+    with ui.progress("pushing") as bar:
+        result = run(opts.workspace(), track, target, progress=bar)
+    _print_move(result, quiet)
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@click.option("-a", "all_", is_flag=True, help="Remove every applied patch.")
+@click.option("-f", "force", is_flag=True,
+              help="Discard uncommitted changes in the work tree instead of refusing.")
+@click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
+@_track_option
+@pass_options
+def pop(opts: Options, patch: str | None, all_: bool, force: bool, quiet: bool,
+        track: str | None) -> None:
+    """Remove the top patch from the queue branch (or N patches, or until PATCH is on top,
+    or all with -a). Popped patches stay in the series file, ready to push again.
+
+    Refused when the work tree has changes (refresh them first, or -f to discard them), and
+    when a popped commit was changed with git and never exported. During a stopped push, pop
+    backs the stopped patch out. Exits 2 when there is nothing to pop (quilt).
+    """
+    from .commands.stack_nav import pop as run
+
+    result = run(opts.workspace(), track, _stack_target(patch, all_), force)
+    _print_move(result, quiet)
+
+
+@cli.command()
+@click.argument("patch")
+@_track_option
+@pass_options
+def goto(opts: Options, patch: str, track: str | None) -> None:
+    """Push or pop until PATCH is the top patch."""
+    from . import ui
+    from .commands.stack_nav import goto as run
+
+    with ui.progress("pushing") as bar:
+        result = run(opts.workspace(), patch, track, progress=bar)
+    _print_move(result)
+
+
+def _shown(ws, path) -> str:
+    try:
+        return str(path.relative_to(ws.root))
+    except ValueError:
+        return str(path)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("-m", "message", metavar="MSG",
+              help="The description: first line the subject (default: NAME).")
+@_track_option
+@pass_options
+def new(opts: Options, name: str, message: str | None, track: str | None) -> None:
+    """Add an empty patch NAME after the top patch and make it the top.
+
+    NAME is a slug (the file is named like the series' others: NNNN-NAME.patch or
+    NAME.patch) or a file name ending in .patch/.diff. Changes already in the work tree are
+    not touched: `patchq refresh` puts them into the new patch.
+    """
+    from .commands.stack_edit import new as run
+
+    ws = opts.workspace()
+    result = run(ws, name, message, track)
+    _finished_note(result)
+    click.echo(f"Patch {result.slug} is now on top ({_shown(ws, result.written[0])})")
+
+
+def _editor(text: str) -> str | None:
+    edited = click.edit(text + "\n# Lines starting with '#' are dropped. An unchanged text keeps "
+                               "the description.\n", require_save=False)
+    if edited is None:
+        return None
+    return "\n".join(ln for ln in edited.splitlines() if not ln.startswith("#")) + "\n"
+
+
+@cli.command()
+@click.option("-e", "edit", is_flag=True, help="Edit the description in $EDITOR too.")
+@click.option("-m", "message", metavar="MSG", help="Replace the description.")
+@_track_option
+@pass_options
+def refresh(opts: Options, edit: bool, message: str | None, track: str | None) -> None:
+    """Fold the work tree's changes into the top patch and rewrite its file.
+
+    Takes every change to tracked files, staged or not, and new files added with `git add`
+    (untracked files are left out). The patch file keeps its header when the description is
+    unchanged.
+    """
+    from .commands.stack_edit import refresh as run
+
+    ws = opts.workspace()
+    result = run(ws, track, message, _editor if edit else None)
+    _finished_note(result)
+    if result.unchanged:
+        click.echo(f"Patch {result.slug} is unchanged")
+        return
+    click.echo(f"Refreshed patch {result.slug}" +
+               "".join(f" ({_shown(ws, p)})" for p in result.written))
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@click.option("-r", "remove_file", is_flag=True,
+              help="Remove the patch file too (by default it stays in the directory, as quilt "
+                   "leaves it).")
+@click.option("--backup", is_flag=True, help="With -r, keep the file as FILE~.")
+@_track_option
+@pass_options
+def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
+           track: str | None) -> None:
+    """Remove PATCH (default: the top patch) from the series.
+
+    An applied patch also comes off the queue branch, and the patches above it are applied
+    again without it; when one of them needs it, nothing changes and patchq says what to do.
+    Its map record stays, with carried = false on this track.
+    """
+    from .commands.stack_edit import delete as run
+
+    ws = opts.workspace()
+    result = run(ws, patch, track, remove_file, backup)
+    _finished_note(result)
+    if result.popped:
+        click.echo(f"Removing patch {result.slug}")
+    click.echo(f"Removed patch {result.slug}" +
+               "".join(f" (deleted {_shown(ws, p)})" for p in result.removed))
+    if result.popped:
+        click.echo(f"Now at patch {result.top}" if result.top else "No patches applied")
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@_track_option
+@pass_options
+def rename(opts: Options, old: str, new: str, track: str | None) -> None:
+    """Rename patch OLD to NEW: slug, file (its number prefix kept), series entry, map record,
+    and the commit's Patchq-Slug trailer when it is applied."""
+    from .commands.stack_edit import rename as run
+
+    ws = opts.workspace()
+    result = run(ws, old, new, track)
+    _finished_note(result)
+    click.echo(f"Patch {result.slug} renamed to {result.new_slug} "
+               f"({_shown(ws, result.written[0])})")
+
+
+@cli.command()
+@click.argument("patch")
+@_track_option
+@pass_options
+def fold(opts: Options, patch: str, track: str | None) -> None:
+    """Merge PATCH into the patch below it.
+
+    The lower patch keeps its description and gets both changes (its file is rewritten);
+    PATCH leaves the series, its file is removed, its map record says folded_into. PATCH is
+    applied, or the next patch to push.
+    """
+    from .commands.stack_edit import fold as run
+
+    ws = opts.workspace()
+    result = run(ws, patch, track)
+    _finished_note(result)
+    click.echo(f"Folded patch {result.slug} into {result.into}")
+    click.echo(f"Now at patch {result.top}")
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@click.option("--continue", "cont", is_flag=True,
+              help="Refresh the patch with the work tree's changes and push the rest back.")
+@click.option("--abort", is_flag=True, help="Push the rest back without refreshing.")
+@click.option("-e", "edit_message", is_flag=True,
+              help="With --continue, edit the description in $EDITOR too.")
+@click.option("-m", "message", metavar="MSG", help="With --continue, replace the description.")
+@_track_option
+@pass_options
+def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message: bool,
+         message: str | None, track: str | None) -> None:
+    """Amend PATCH where it sits in the stack.
+
+    Pops (or pushes) until PATCH is on top and stops there. Change the files (build, test,
+    `patchq new` to insert a patch after it...), then `patchq edit --continue` refreshes PATCH
+    with the work tree's changes and pushes the patches that were above it back; a conflict
+    stops that push like any other. `patchq edit --abort` pushes them back without refreshing.
+    """
+    from . import ui
+    from .commands import stack_edit
+
+    ws = opts.workspace()
+    if cont and abort or (cont or abort) and patch:
+        raise click.UsageError("give PATCH, --continue or --abort")
+    if not (cont or abort or patch):
+        raise click.UsageError("name the patch to edit (or --continue / --abort)")
+    with ui.progress("pushing") as bar:
+        if cont:
+            result = stack_edit.edit_continue(ws, message, _editor if edit_message else None,
+                                              progress=bar)
+        elif abort:
+            result = stack_edit.edit_abort(ws, progress=bar)
+        else:
+            result = stack_edit.edit(ws, patch, track)
+    _finished_note(result)
+    if result.refreshed is not None and not result.refreshed.unchanged:
+        click.echo(f"Refreshed patch {result.slug}")
+    move = result.move
+    if move is not None:
+        for slug in move.popped:
+            click.echo(f"Removing patch {slug}")
+        for item in move.pushed:
+            click.echo(f"Applying patch {item.slug}" + (" (3-way merge)" if item.how == "3way"
+                                                         else ""))
+        if move.stop is not None:
+            raise _stop_error(move.stop)
+        click.echo("")
+        click.echo(f"Now at patch {move.top}" if move.top else "No patches applied")
+    if not (cont or abort):
+        from .commands.stack_edit import edit_hint
+
+        click.echo(edit_hint(result.slug, result.return_to)[0].upper() +
+                   edit_hint(result.slug, result.return_to)[1:] + ".")
+
+
+@cli.command()
+@click.argument("a", callback=_track_cb)
+@click.argument("b", callback=_track_cb)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (interdiffs included).")
+@click.option("--brief", is_flag=True, help="Leave out the interdiffs.")
+@pass_options
+def compare(opts: Options, a: str, b: str, as_json: bool, brief: bool) -> None:
+    """Compare the patches of tracks A and B.
+
+    Pairs patches by slug, then renamed ones by content (the same diff, or the same added and
+    removed lines), then by subject. Says which are the same (at most line numbers and blob
+    ids differ), which have the same change in another context, which differ (with an
+    interdiff of the two versions), and which are only on one track.
+    """
+    from . import ui
+    from .commands.compare import CONTEXT, DIFFERS, ONLY_A, ONLY_B, SAME
+    from .commands.compare import compare as run
+
+    result = run(opts.workspace(), a, b)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    click.echo(f"{a}: {result.count_a} patches, {b}: {result.count_b} patches")
+    words = {SAME: "same", CONTEXT: "context", DIFFERS: "differs", ONLY_A: f"only {a}",
+             ONLY_B: f"only {b}"}
+    width = max(len(w) for w in words.values())
+    for item in result.pairs:
+        name = item.slug_a or item.slug_b
+        notes = []
+        if item.slug_a and item.slug_b and item.slug_a != item.slug_b:
+            notes.append(f"{b}: {item.slug_b}, matched by {item.matched_by}")
+        if item.status == CONTEXT:
+            notes.append("same change, other context")
+        if item.description_differs:
+            notes.append("description differs")
+        click.echo(f"{words[item.status]:<{width}}  {name}" +
+                   (f"  ({'; '.join(notes)})" if notes else ""))
+        if item.interdiff and item.status == DIFFERS and not brief:
+            for line in item.interdiff.splitlines():
+                click.echo(f"    {line}")
+    counts = result.as_json()["counts"]
+    click.echo(f"{counts[SAME]} same, {counts[CONTEXT]} in another context, {counts[DIFFERS]} "
+               f"differ, {counts[ONLY_A]} only in {a}, {counts[ONLY_B]} only in {b}")
+
+
+@cli.command()
+@click.argument("patch")
+@click.option("--from", "source", required=True, callback=_track_cb, metavar="A",
+              help="The track that carries PATCH.")
+@click.option("--to", "target", required=True, callback=_track_cb, metavar="B",
+              help="The track to port it to (its queue branch must exist).")
+@click.option("--as", "as_slug", metavar="NAME", help="Give it another slug on B.")
+@pass_options
+def port(opts: Options, patch: str, source: str, target: str, as_slug: str | None) -> None:
+    """Apply track A's PATCH to track B's queue, right after B's top patch (3-way).
+
+    The file is copied byte for byte when it applies as it is, or written from the 3-way
+    result. The map records `ported_from = "A:PATCH"` on B. A conflict stops like `patchq
+    push` when B's queue is checked out (resolve, `git add`, `patchq push`); otherwise
+    nothing changes.
+    """
+    from .commands.port import port as run
+
+    ws = opts.workspace()
+    result = run(ws, patch, source, target, as_slug)
+    _finished_note(result)
+    shown = _shown(ws, result.path)
+    if result.stop is not None:
+        click.echo(f"Added {result.new_slug} to the series of {target} ({shown})")
+        raise _stop_error(result.stop)
+    how = {"3way": " (3-way merge; the file was refreshed for " + target + ")",
+           "empty": " (empty)"}.get(result.how, "")
+    click.echo(f"Ported {source}:{result.slug} to {target} as {result.new_slug}{how} ({shown})")
+    click.echo(f"Now at patch {result.top}")
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 

@@ -357,6 +357,125 @@ class Git:
         return out
 
 
+# -- for the stack: blobs in-process, the work tree of the checked-out queue ----------------
+
+
+def write_blob(git: Git, data: bytes) -> str:
+    """Store ``data`` as a blob in the repository (in-process) and return its id."""
+    from gitdb.base import IStream
+
+    stream = git.repo.odb.store(IStream(b"blob", len(data), BytesIO(data)))
+    return stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else stream.hexsha
+
+
+def blob_data(git: Git, sha: str) -> bytes:
+    """The bytes of the blob ``sha`` (in-process)."""
+    try:
+        return git.repo.odb.stream(bytes.fromhex(sha)).read()
+    except (ValueError, KeyError, OSError) as exc:
+        raise GitError(f"object {sha} is missing from {git.path} ({exc})",
+                       "run `git fsck` in the upstream clone") from None
+
+
+def changed_paths(git: Git, old: str, new: str) -> tuple[list[str], list[str]]:
+    """(every path that differs between two commits or trees, the paths only ``new`` has)."""
+    if old == new:
+        return [], []
+    res = git.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, new)
+    fields = res.stdout.decode("utf-8", "surrogateescape").split("\0")
+    paths, added = [], []
+    for status, path in zip(fields[0::2], fields[1::2]):
+        paths.append(path)
+        if status == "A":
+            added.append(path)
+    return paths, added
+
+
+def force_tree(git: Git, commit: str, work_tree: bool = True) -> None:
+    """Make the index (and with ``work_tree`` the tracked files) exactly ``commit``'s tree;
+    local changes to tracked files are discarded. HEAD does not move."""
+    git.run("read-tree", "--reset", *(["-u"] if work_tree else []), commit)
+
+
+def reset_index(git: Git, commit: str) -> None:
+    """``git reset -q COMMIT`` (mixed): the index becomes ``commit``'s tree, the work tree
+    stays, stat information of unchanged entries is kept."""
+    git.run("reset", "-q", commit, "--")
+
+
+def conflicted_paths(git: Git) -> list[str]:
+    """Paths with unmerged entries (conflict stages) in the index."""
+    res = git.run("ls-files", "-u", "-z")
+    paths: list[str] = []
+    for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        path = item.split("\t", 1)[1] if "\t" in item else ""
+        if path and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def not_added_paths(git: Git) -> list[str]:
+    """Tracked files whose work-tree content differs from the index."""
+    res = git.run("diff", "--name-only", "-z", "--no-ext-diff", "--ignore-submodules")
+    return [p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+_REJECTS = re.compile(r"^Applying patch (.+) with \d+ rejects?\.\.\.$", re.MULTILINE)
+
+
+def apply_in_work_tree(git: Git, patch_path: str | os.PathLike, strip: int = 1
+                       ) -> tuple[str, list[str], str]:
+    """Apply a patch file to the checked-out work tree and index, leaving what does not apply
+    for a person: ``("clean", [], "")``, ``("conflict", conflicted paths, git's words)`` (3-way
+    merge markers and conflict stages, as git leaves them) or ``("rejects", .rej files, ...)``
+    when 3-way is impossible (the patch lacks blob ids): the hunks that apply are applied,
+    the others are left in ``FILE.rej``, as ``patch`` and quilt do."""
+    args = ["apply", "--index", f"-p{strip}", "--whitespace=nowarn"]
+    res = git.run(*args, "--3way", str(patch_path), ok=(0, 1, 128), config=DIFF_CONFIG)
+    if res.status == 0:
+        return "clean", [], ""
+    conflicts = conflicted_paths(git)
+    if conflicts:
+        return "conflict", conflicts, res.stderr
+    res = git.run(*args, "--reject", "--verbose", str(patch_path), ok=(0, 1, 128),
+                  config=DIFF_CONFIG)
+    if res.status == 0:
+        return "clean", [], ""
+    rejects = [m + ".rej" for m in _REJECTS.findall(res.stderr)]
+    return "rejects", rejects, _failing_hunks(res.stderr)
+
+
+def work_tree_tree(git: Git) -> str:
+    """The tree of the index plus every change to tracked files in the work tree (what
+    ``git commit -a`` would commit), without touching the real index."""
+    import shutil
+
+    real = git.git_path("index")
+    handle, name = tempfile.mkstemp(prefix="patchq-refresh-index-", dir=git.git_path(""))
+    os.close(handle)
+    try:
+        if real.exists():
+            shutil.copyfile(real, name)
+        else:
+            os.unlink(name)
+        env = {"GIT_INDEX_FILE": name}
+        git.run("add", "-u", "--", ".", env=env)
+        return git.out("write-tree", env=env)
+    finally:
+        for path in (name, name + ".lock"):
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def author_ident(git: Git) -> tuple[str, str]:
+    """(name, email) git would write as author in this repository."""
+    text = git.out("var", "GIT_AUTHOR_IDENT")
+    match = re.match(r"^(.*?) <([^>]*)>", text)
+    if not match:
+        return FALLBACK_NAME, FALLBACK_EMAIL
+    return match.group(1).strip() or FALLBACK_NAME, match.group(2).strip()
+
+
 def _normalize_stat(data: bytes) -> bytes:
     """The diffstat and diff alone: diff-tree puts a ``---`` line (and, in some versions, a
     blank line) between the format line and the diffstat; the renderer writes its own ``---``.

@@ -46,7 +46,8 @@ def refuse_if_busy(git: Git) -> None:
     if state is not None:
         verb = state.get("verb", "rebase")
         raise StateError(f"a {describe(state)} is in progress",
-                         f"finish it with `patchq {verb} --continue`, `--skip` or `--abort`")
+                         state.get("hint")
+                         or f"finish it with `patchq {verb} --continue`, `--skip` or `--abort`")
 
 
 def save(git: Git, state: dict) -> None:

@@ -186,6 +186,7 @@ class ExportPlan:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     commits: dict[str, str] = field(default_factory=dict)  # slug -> commit
     digests: dict[str, str] = field(default_factory=dict)  # commit -> new file digest
+    unapplied: list[str] = field(default_factory=list)  # kept: popped off a partly applied stack
 
     @property
     def touched(self) -> bool:
@@ -269,11 +270,14 @@ def _numbered(names: Sequence[str]) -> bool:
 
 
 def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, tip: str,
-                refresh: Sequence[str] = ()) -> ExportPlan:
+                refresh: Sequence[str] = (), unapplied: Sequence[str] | None = None) -> ExportPlan:
     """What export of ``base..tip`` would write into the series directory.
 
     ``refresh`` names slugs whose files must be regenerated even if they still apply
-    (a rebase refreshes patches that only moved).
+    (a rebase refreshes patches that only moved). ``unapplied`` names series patches that are
+    not on the branch but stay (popped off a partly applied stack): their files and series
+    entries are kept, after the applied ones. None means: ask the stack record
+    (:func:`recorded_unapplied`); pass ``()`` to treat every missing patch as removed.
     """
     commits = git.queue_commits(base, tip)
     slugs = _assign_slugs(commits)
@@ -283,7 +287,10 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
     old_names = [e.name for e in loaded.series.entries]
     numbered = _numbered(old_names)
     to_render: list[tuple[int, QueueCommit, str, LoadedPatch | None]] = []
-    removed_slugs = [s for s in existing if s not in set(slugs)]
+    if unapplied is None:
+        unapplied = recorded_unapplied(git, loaded, base, slugs)
+    kept = [s for s in unapplied if s in existing and s not in set(slugs)]
+    removed_slugs = [s for s in existing if s not in set(slugs) and s not in kept]
     removed_by_subject = {existing[s].file.description.subject: s for s in removed_slugs}
     taken = set(old_names)
 
@@ -358,6 +365,9 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
         if slug not in renamed_from:
             plan.removed.append(slug)
             plan.files.delete(existing[slug].path)
+    for slug in kept:  # the unapplied part of the stack, as it is
+        plan.entries.append(existing[slug].entry)
+        plan.unapplied.append(slug)
 
     new_series = render_series(loaded.series, plan.entries)
     if [e for e in plan.entries] != list(loaded.series.entries) or not loaded.series.exists:
@@ -429,3 +439,60 @@ def apply_export(git: Git, plan: ExportPlan, branch: str, tip: str) -> list[Path
     manifest.save(keep=list(plan.digests))
     return written
 
+
+
+# -- the stack record: a track whose queue branch holds only part of its series ---------------
+
+
+def stack_record_path(git: Git, track: str) -> Path:
+    return git.git_path(f"patchq/stack-{track}.json")
+
+
+def read_stack_record(git: Git, track: str) -> dict | None:
+    """What the stack commands last recorded for ``track`` (``{"base": commit}``), or None."""
+    try:
+        data = json.loads(stack_record_path(git, track).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_stack_record(git: Git, track: str, base: str) -> None:
+    """Say that ``track``'s queue branch on ``base`` is a stack: series patches above its top
+    that are not on the branch are unapplied, not removed."""
+    atomic_write(stack_record_path(git, track),
+                 json.dumps({"base": base}, sort_keys=True).encode())
+
+
+def unapplied_tail(series_slugs: Sequence[str], applied_slugs: Sequence[str]) -> list[str]:
+    """The series patches after the last one on the branch that are not on it (quilt's view:
+    the branch holds the applied part of the series).
+
+    >>> unapplied_tail(["a", "b", "c", "d"], ["a", "x", "b"])
+    ['c', 'd']
+    >>> unapplied_tail(["a", "b"], [])
+    ['a', 'b']
+    """
+    on_branch = set(applied_slugs)
+    last = max((i for i, s in enumerate(series_slugs) if s in on_branch), default=-1)
+    return [s for s in series_slugs[last + 1:] if s not in on_branch]
+
+
+def recorded_unapplied(git: Git, loaded: LoadedSeries, base: str,
+                       applied_slugs: Sequence[str]) -> list[str]:
+    """The unapplied tail of a stack, when the stack commands recorded one for this base."""
+    record = read_stack_record(git, loaded.track)
+    if not record or record.get("base") != base:
+        return []
+    return unapplied_tail([p.slug for p in loaded.patches], applied_slugs)
+
+
+def slugs_of(commits: list[QueueCommit]) -> list[str]:
+    """The slug each queue commit stands for (its trailer, else one made from its subject),
+    exactly as export assigns them."""
+    return _assign_slugs(commits)
+
+
+def matches_file(git: Git, patch: LoadedPatch, commit: QueueCommit) -> bool:
+    """Is ``commit`` exactly what ``patch``'s file gives (description and tree)?"""
+    return _same_description(commit, patch) and _applies_to(git, patch, commit)

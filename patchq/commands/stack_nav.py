@@ -1,0 +1,469 @@
+"""`patchq applied`, `unapplied`, `top`, `push`, `pop`, `goto`: moving along a track's stack.
+
+Like quilt: push applies the next patches of the series file on the queue branch, pop takes
+them off (their files stay in the series). A push that meets a patch which does not apply
+stops there, with the conflict in the work tree; `patchq push` again (after resolving and
+`git add`) finishes it, `patchq pop` backs it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import opstate, stack_tx
+from ..errors import StateError
+from ..git import Git, apply_in_work_tree, conflicted_paths, force_tree, not_added_paths
+from ..seriesdir import file_digest
+from ..stack import (
+    Progress,
+    Pushed,
+    Stack,
+    exported_tip,
+    load,
+    push_files,
+    queue_commit,
+    render_file,
+    resolve_track,
+    unexported,
+)
+from ..workspace import Workspace
+
+ALL = "-a"  # push -a / pop -a
+
+
+
+@dataclass
+class Stop:
+    """A push that stopped at a patch which does not apply."""
+
+    slug: str
+    kind: str  # conflict, rejects, clean (applied only in the work tree), elsewhere
+    files: list[str]
+    details: str
+    branch: str
+    clone: Path
+
+
+@dataclass
+class MoveResult:
+    track: str
+    pushed: list[Pushed] = field(default_factory=list)
+    popped: list[str] = field(default_factory=list)  # top first
+    top: str | None = None
+    nothing: str = ""  # quilt's words when there was nothing to do
+    nothing_code: int = 2
+    stop: Stop | None = None
+    resolved: str = ""  # the stopped patch a push finished
+    resolved_empty: bool = False
+    aborted: str = ""  # the stopped patch a pop backed out
+    wrote: list[Path] = field(default_factory=list)
+    recovered: str | None = None
+
+    def merge(self, later: MoveResult) -> MoveResult:
+        later.pushed = self.pushed + later.pushed
+        later.popped = self.popped + later.popped
+        later.resolved = later.resolved or self.resolved
+        later.resolved_empty = later.resolved_empty or self.resolved_empty
+        later.aborted = later.aborted or self.aborted
+        later.wrote = self.wrote + later.wrote
+        later.recovered = later.recovered or self.recovered
+        if self.resolved or self.aborted:  # something was done: "nothing to do" is not true
+            later.nothing = ""
+        return later
+
+
+# -- operation states -------------------------------------------------------------------------
+
+
+def stopped_hint(slug: str) -> str:
+    return (f"resolve the conflicts of {slug}, `git add` the files, then `patchq push` to go on "
+            f"(or `patchq pop` to back {slug} out)")
+
+
+def is_stopped_push(state: dict | None) -> bool:
+    return bool(state) and state.get("verb") == "push" and \
+        state.get("phase") in ("applying", "stopped")
+
+
+def is_edit(state: dict | None) -> bool:
+    return bool(state) and state.get("verb") == "edit"
+
+
+def refuse_busy(git: Git, allow_edit: bool = True) -> dict | None:
+    """Refuse when another operation is in progress; return an edit state to carry on."""
+    state = opstate.current(git)
+    if state is None or (allow_edit and is_edit(state)):
+        return state
+    opstate.refuse_if_busy(git)
+    return None
+
+
+@contextmanager
+def session(ws: Workspace, write: bool = True) -> Iterator[str | None]:
+    """Hold patchq's lock (when writing, or when an interrupted change must be finished) and
+    finish an interrupted change first; yields what was finished."""
+    git = ws.git
+    if not write:
+        state = opstate.current(git)
+        if not (state and state.get("phase") == "commit"):
+            yield None
+            return
+    with opstate.locked(git):
+        yield stack_tx.recover(git)
+
+
+def refuse_dirty(git: Git, stack: Stack, doing: str) -> None:
+    if stack.checked_out and git.is_dirty():
+        files = git.dirty_files()
+        shown = ", ".join(files[:3]) + (" ..." if len(files) > 3 else "")
+        top = stack.top.slug if stack.top else None
+        into = f"`patchq refresh` them into {top}" if top else "`patchq new NAME` and " \
+            "`patchq refresh` them into a new patch"
+        raise StateError(f"the upstream clone {git.path} has uncommitted changes ({shown})",
+                         f"{into}, or stash them, before {doing}")
+
+
+# -- listing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Listing:
+    track: str
+    slugs: list[str]
+    message: str = ""  # quilt's words when the list is empty
+    code: int = 0
+    recovered: str | None = None
+
+
+def _order(stack: Stack) -> list[str]:
+    return stack.applied_slugs() + stack.unapplied_slugs()
+
+
+def applied(ws: Workspace, track: str | None = None, upto: str | None = None) -> Listing:
+    """The applied patches, bottom first; with ``upto``, the stack up to and including it."""
+    with session(ws, write=False) as recovered:
+        stack = load(ws, resolve_track(ws, track))
+    if upto:
+        order = _order(stack)
+        return Listing(stack.track, order[:order.index(stack.lookup(upto)) + 1],
+                       recovered=recovered)
+    if not stack.applied:
+        return Listing(stack.track, [], "No patches applied", 1, recovered)
+    return Listing(stack.track, stack.applied_slugs(), recovered=recovered)
+
+
+def unapplied(ws: Workspace, track: str | None = None, after: str | None = None) -> Listing:
+    """The patches not applied; with ``after``, the stack after it."""
+    with session(ws, write=False) as recovered:
+        stack = load(ws, resolve_track(ws, track))
+    if after:
+        order = _order(stack)
+        return Listing(stack.track, order[order.index(stack.lookup(after)) + 1:],
+                       recovered=recovered)
+    if not stack.unapplied:
+        if not stack.applied:
+            return Listing(stack.track, [], "No patches in series", 1, recovered)
+        return Listing(stack.track, [], f"File series fully applied, ends at patch "
+                       f"{stack.top.slug}", 1, recovered)
+    return Listing(stack.track, stack.unapplied_slugs(), recovered=recovered)
+
+
+def top(ws: Workspace, track: str | None = None) -> Listing:
+    with session(ws, write=False) as recovered:
+        stack = load(ws, resolve_track(ws, track))
+    if not stack.applied:
+        return Listing(stack.track, [], "No patches applied", 2, recovered)
+    return Listing(stack.track, [stack.top.slug], recovered=recovered)
+
+
+# -- push ----------------------------------------------------------------------------------------
+
+
+def _push_count(stack: Stack, target) -> tuple[int, str]:
+    """How many unapplied patches to push, or quilt's words when there is nothing to do."""
+    if not stack.unapplied:
+        if not stack.loaded.patches and not stack.applied:
+            return 0, "No patches in series"
+        return 0, f"File series fully applied, ends at patch {stack.top.slug}"
+    if target is None:
+        return 1, ""
+    if target == ALL:
+        return len(stack.unapplied), ""
+    if isinstance(target, int):
+        if target <= 0:
+            return 0, "No patch applied"
+        return min(target, len(stack.unapplied)), ""
+    slug = stack.lookup(target)
+    index = stack.unapplied_index(slug)
+    if index is None:
+        if stack.applied_index(slug) is not None:
+            return 0, f"Patch {slug} is currently applied"
+        raise StateError(f"Patch {slug} is not in the stack (it was taken off the branch with "
+                         "git, and the next export removes it)",
+                         f"`patchq checkout {stack.track} --force` rebuilds the whole series")
+    return index + 1, ""
+
+
+def push(ws: Workspace, track: str | None = None, target=None,
+         progress: Progress | None = None) -> MoveResult:
+    """Push the next patch (or ``target``: a count, a patch to end at, or ALL)."""
+    git = ws.git
+    with session(ws) as recovered:
+        state = opstate.current(git)
+        if is_stopped_push(state):
+            if track and track != state["track"]:
+                raise StateError(f"a push of track {state['track']} is stopped at "
+                                 f"{state['slug']}", stopped_hint(state["slug"]))
+            result = continue_stopped(ws, state, target, progress)
+        else:
+            resume = refuse_busy(git)
+            result = push_stack(ws, resolve_track(ws, track), target, progress, resume)
+        result.recovered = recovered
+        return result
+
+
+def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
+               resume: dict | None, verb: str = "push") -> MoveResult:
+    """Push on ``track`` (the lock is held). ``resume`` is the operation state to keep
+    afterwards (an edit in progress)."""
+    git = ws.git
+    stack = load(ws, track)
+    count, nothing = _push_count(stack, target)
+    if not count:
+        top_slug = stack.top.slug if stack.top else None
+        return MoveResult(track, top=top_slug, nothing=nothing)
+    refuse_dirty(git, stack, "pushing")
+    todo = stack.unapplied[:count]
+    pushed = push_files(git, stack.tip, todo, stack.fallback_date, progress)
+    new_tip = pushed.tip(stack.tip)
+    change = stack_tx.Change(
+        verb, track, stack.branch, stack.tip, new_tip, stack_tx.KEEP,
+        manifest={p.commit: p.digest for p in pushed.pushed},
+        manifest_keep=[a.commit.sha for a in stack.applied],
+        manifest_tip=exported_tip(git, stack), stack_base=stack.base, then=resume)
+    failed = pushed.failed
+    if failed is not None and stack.checked_out:
+        change.then = {"verb": "push", "phase": "applying", "track": track,
+                       "branch": stack.branch, "slug": failed.slug, "target": todo[-1].slug,
+                       "tip": new_tip, "resume": resume, "hint": stopped_hint(failed.slug)}
+    stack_tx.commit(git, change)
+    result = MoveResult(track, pushed=pushed.pushed,
+                        top=pushed.pushed[-1].slug if pushed.pushed else
+                        (stack.top.slug if stack.top else None))
+    if failed is not None:
+        if stack.checked_out:
+            result.stop = stop_in_work_tree(ws, change.then)
+        else:
+            result.stop = Stop(failed.slug, "elsewhere", [], pushed.error.details, stack.branch,
+                               git.path)
+    return result
+
+
+def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
+    """Apply the patch that failed to the work tree, leaving its conflicts for a person."""
+    git = ws.git
+    from ..queue import load_series
+
+    loaded = load_series(ws.series_dir(state["track"]), state["track"])
+    patch = loaded.by_slug()[state["slug"]]
+    stack_tx.crashpoint("stopping")
+    kind, files, details = apply_in_work_tree(git, patch.path, patch.entry.strip)
+    state = dict(state, phase="stopped", kind=kind, files=files)
+    opstate.save(git, state)
+    stack_tx.crashpoint("stopped")
+    return Stop(patch.slug, kind, files, details, state["branch"], git.path)
+
+
+def _check_stopped(ws: Workspace, state: dict) -> Stack:
+    git = ws.git
+    stack = load(ws, state["track"])
+    slug = state["slug"]
+    if not stack.checked_out:
+        raise StateError(f"the push of {slug} stopped on {state['branch']}, which is not "
+                         "checked out now",
+                         f"switch back with `git -C {git.path} switch {state['branch']}`")
+    if stack.tip != state["tip"]:
+        raise StateError(f"{stack.branch} moved since the push stopped at {slug}",
+                         f"put it back at {state['tip'][:12]}, or remove "
+                         f"{opstate.state_path(git)} to forget the stopped push")
+    if not stack.unapplied or stack.unapplied[0].slug != slug:
+        raise StateError(f"{slug} is no longer the next patch of the series",
+                         "`patchq pop` backs the stopped push out")
+    return stack
+
+
+def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | None
+                     ) -> MoveResult:
+    """Finish a stopped push with what the person resolved, then push on."""
+    git = ws.git
+    slug = state["slug"]
+    if state["phase"] == "applying":  # interrupted while applying it to the work tree
+        _check_stopped(ws, state)
+        force_tree(git, state["tip"])
+        stop = stop_in_work_tree(ws, state)
+        return MoveResult(state["track"], top=None, stop=stop)
+    stack = _check_stopped(ws, state)
+    conflicts = conflicted_paths(git)
+    if conflicts:
+        raise StateError(f"{slug} still has conflicts in {', '.join(conflicts[:5])}",
+                         stopped_hint(slug))
+    rejects = [r for r in state.get("files", []) if state.get("kind") == "rejects"
+               and (git.path / r).exists()]
+    if rejects:
+        raise StateError(f"{', '.join(rejects[:5])} still exists",
+                         f"apply its hunks by hand, delete it, `git add` the files, then "
+                         f"`patchq push` (or `patchq pop` to back {slug} out)")
+    not_added = not_added_paths(git)
+    if not_added:
+        raise StateError(f"changes to {', '.join(not_added[:5])} are not added",
+                         "`git add` them (or undo them with `git checkout -- FILE`), "
+                         "then `patchq push`")
+    patch = stack.unapplied[0]
+    tree = git.out("write-tree")
+    sha = git.commit_tree(tree, [stack.tip], patch.message(), patch.identity(stack.fallback_date))
+    data = render_file(git, queue_commit(git, sha), patch)
+    change = stack_tx.Change(
+        "push", stack.track, stack.branch, stack.tip, sha, stack_tx.NONE,
+        manifest={sha: file_digest(data)},
+        manifest_keep=[a.commit.sha for a in stack.applied],
+        manifest_tip=exported_tip(git, stack), stack_base=stack.base,
+        then=state.get("resume"))
+    wrote = []
+    if data != patch.file.raw:
+        change.write(git, patch.path, data)
+        wrote.append(patch.path)
+    stack_tx.commit(git, change)
+    done = MoveResult(stack.track, pushed=[Pushed(slug, sha, "resolved", file_digest(data))],
+                      top=slug, resolved=slug, wrote=wrote,
+                      resolved_empty=tree == git.tree_of(stack.tip) and not patch.file.is_empty)
+    goal = target if target is not None else state.get("target")
+    if goal is None or goal == slug:
+        return done
+    later = push_stack(ws, stack.track, goal, progress, state.get("resume"))
+    if later.nothing and later.nothing.startswith("Patch "):
+        later.nothing = ""
+    return done.merge(later)
+
+
+# -- pop -----------------------------------------------------------------------------------------
+
+
+def _keep_count(stack: Stack, target) -> tuple[int, str]:
+    """How many applied patches stay, or quilt's words when nothing is to be removed."""
+    total = len(stack.applied)
+    if not total:
+        return 0, "No patch removed"
+    if target is None:
+        return total - 1, ""
+    if target == ALL:
+        return 0, ""
+    if isinstance(target, int):
+        if target <= 0:
+            return total, "No patch removed"
+        return max(total - target, 0), ""
+    slug = stack.lookup(target)
+    index = stack.applied_index(slug)
+    if index is None:
+        raise StateError(f"Patch {slug} is not applied",
+                         f"the applied patches are listed by `patchq applied --track "
+                         f"{stack.track}`")
+    if index == total - 1:
+        return total, "No patch removed"
+    return index + 1, ""
+
+
+def pop(ws: Workspace, track: str | None = None, target=None, force: bool = False) -> MoveResult:
+    """Pop the top patch (or ``target``: a count, the patch to leave on top, or ALL)."""
+    git = ws.git
+    with session(ws) as recovered:
+        state = opstate.current(git)
+        if is_stopped_push(state):
+            result = abort_stopped(ws, state)
+            if target is not None:
+                result = result.merge(pop_stack(ws, state["track"], target, force,
+                                                state.get("resume")))
+                result.nothing = ""
+        else:
+            resume = refuse_busy(git)
+            result = pop_stack(ws, resolve_track(ws, track), target, force, resume)
+        result.recovered = recovered
+        return result
+
+
+def pop_stack(ws: Workspace, track: str, target, force: bool, resume: dict | None,
+              verb: str = "pop") -> MoveResult:
+    git = ws.git
+    stack = load(ws, track)
+    keep, nothing = _keep_count(stack, target)
+    if nothing:
+        return MoveResult(track, top=stack.top.slug if stack.top else None, nothing=nothing)
+    popped = stack.applied[keep:]
+    if stack.checked_out and git.is_dirty() and not force:
+        files = git.dirty_files()
+        raise StateError(f"Patch {stack.top.slug} does not remove cleanly: the work tree has "
+                         f"changes ({', '.join(files[:3])})",
+                         f"`patchq refresh` them into {stack.top.slug}, or pop with -f to "
+                         "discard them")
+    waiting = unexported(git, stack, popped)
+    if waiting:
+        raise StateError(f"{', '.join(waiting[:3])} {'has' if len(waiting) == 1 else 'have'} "
+                         f"changes on {stack.branch} that are in no series file yet; popping "
+                         "would lose them",
+                         f"write them with `patchq export {track}` first")
+    change = stack_tx.Change(
+        verb, track, stack.branch, stack.tip, stack.commit_at(keep),
+        stack_tx.FORCE if force else stack_tx.KEEP,
+        manifest_keep=[a.commit.sha for a in stack.applied[:keep]],
+        manifest_tip=exported_tip(git, stack), stack_base=stack.base, then=resume)
+    stack_tx.commit(git, change)
+    return MoveResult(track, popped=[a.slug for a in reversed(popped)],
+                      top=stack.applied[keep - 1].slug if keep else None)
+
+
+def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
+    """Back out a stopped push: the work tree and index return to the branch's tip."""
+    git = ws.git
+    branch, tip, slug = state["branch"], state["tip"], state["slug"]
+    if git.current_branch() != branch:
+        raise StateError(f"the push of {slug} stopped on {branch}, which is not checked out now",
+                         f"switch back with `git -C {git.path} switch {branch}`, then "
+                         "`patchq pop`")
+    if git.branch_tip(branch) != tip:
+        raise StateError(f"{branch} moved since the push stopped at {slug}",
+                         f"put it back at {tip[:12]}, or remove {opstate.state_path(git)} to "
+                         "forget the stopped push")
+    if state.get("kind") == "rejects":
+        for name in state.get("files", []):
+            (git.path / name).unlink(missing_ok=True)
+    change = stack_tx.Change("pop", state["track"], branch, tip, tip, stack_tx.FORCE,
+                             then=state.get("resume"))
+    stack_tx.commit(git, change)
+    stack = load(ws, state["track"])
+    return MoveResult(state["track"], top=stack.top.slug if stack.top else None, aborted=slug)
+
+
+# -- goto ------------------------------------------------------------------------------------------
+
+
+def goto(ws: Workspace, name: str, track: str | None = None,
+         progress: Progress | None = None) -> MoveResult:
+    """Push or pop until ``name`` is the top patch."""
+    git = ws.git
+    with session(ws) as recovered:
+        resume = refuse_busy(git)
+        track_name = resolve_track(ws, track)
+        stack = load(ws, track_name)
+        slug = stack.lookup(name)
+        index = stack.applied_index(slug)
+        if index is None:
+            result = push_stack(ws, track_name, slug, progress, resume, verb="goto")
+        elif index == len(stack.applied) - 1:
+            result = MoveResult(track_name, top=slug, nothing=f"Now at patch {slug}",
+                                nothing_code=0)
+        else:
+            result = pop_stack(ws, track_name, slug, False, resume, verb="goto")
+        result.recovered = recovered
+        return result

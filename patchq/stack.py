@@ -1,0 +1,286 @@
+"""A track as a stack, the way quilt and StGit users see it. Reads and computes; prints nothing.
+
+The series file lists the whole stack. The queue branch holds the applied part: one commit per
+patch on the track's base, in series order. Patches above the branch's top that are not on it
+are *unapplied*: their series files are their only copy, and pushing applies those files.
+Series patches missing below the top were taken off the branch by hand (git rebase, reset):
+they are *dropped*, and the next export removes them, as it always did.
+
+Nothing here moves a branch or writes a file: :mod:`patchq.stack_tx` does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import patchfile
+from .errors import ApplyError, GitError, SeriesError, StateError
+from .git import Git
+from .model import QueueCommit, Track, slug_of
+from .queue import (
+    LoadedPatch,
+    LoadedSeries,
+    Manifest,
+    commit_description,
+    load_series,
+    matches_file,
+    slugs_of,
+    unapplied_tail,
+)
+from .seriesdir import file_digest
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class AppliedPatch:
+    """A patch on the queue branch: its commit, and its series patch (None for a commit that
+    is not in the series yet, made with git on the branch)."""
+
+    slug: str
+    commit: QueueCommit
+    patch: LoadedPatch | None
+
+
+@dataclass
+class Stack:
+    track: str
+    branch: str
+    base: str  # the track's base commit
+    tip: str  # the queue branch's tip
+    loaded: LoadedSeries
+    applied: list[AppliedPatch]
+    unapplied: list[LoadedPatch]
+    dropped: list[str] = field(default_factory=list)
+    checked_out: bool = False  # the branch is HEAD of the upstream clone
+    fallback_date: str = ""  # the date of patches without one (the base's, as checkout uses)
+
+    @property
+    def top(self) -> AppliedPatch | None:
+        return self.applied[-1] if self.applied else None
+
+    @property
+    def directory(self) -> Path:
+        return self.loaded.directory
+
+    def applied_slugs(self) -> list[str]:
+        return [a.slug for a in self.applied]
+
+    def unapplied_slugs(self) -> list[str]:
+        return [p.slug for p in self.unapplied]
+
+    def series_slugs(self) -> list[str]:
+        return [p.slug for p in self.loaded.patches]
+
+    def lookup(self, name: str) -> str:
+        """The slug a user's NAME means: a slug, a file name of the series, or a path to it
+        (``series/3.11/0003-foo.patch``, as quilt accepts ``patches/foo.diff``)."""
+        candidates = [name, Path(name).name, slug_of(Path(name).name)]
+        known = {p.slug: p for p in self.loaded.patches}
+        by_file = {p.entry.name: p.slug for p in self.loaded.patches}
+        for candidate in candidates:
+            if candidate in known:
+                return candidate
+            if candidate in by_file:
+                return by_file[candidate]
+        for applied in self.applied:  # a commit not in the series yet
+            if applied.slug in candidates:
+                return applied.slug
+        raise StateError(f"Patch {name} is not in series",
+                         f"see the series with `patchq applied` and `patchq unapplied`"
+                         f" (track {self.track})")
+
+    def applied_index(self, slug: str) -> int | None:
+        for number, item in enumerate(self.applied):
+            if item.slug == slug:
+                return number
+        return None
+
+    def unapplied_index(self, slug: str) -> int | None:
+        for number, patch in enumerate(self.unapplied):
+            if patch.slug == slug:
+                return number
+        return None
+
+    def commit_at(self, count: int) -> str:
+        """The commit with the first ``count`` applied patches (the base for 0)."""
+        return self.applied[count - 1].commit.sha if count else self.base
+
+
+# -- which track, and loading it ------------------------------------------------------------
+
+
+def checked_out_track(ws, git: Git) -> str | None:
+    """The track whose queue branch is checked out in the upstream clone, if any."""
+    branch = git.current_branch()
+    if branch is None:
+        return None
+    for name in ws.map.track_names():
+        if ws.queue_branch(name) == branch:
+            return name
+    return None
+
+
+def resolve_track(ws, track: str | None) -> str:
+    """``--track`` if given, else the track whose queue branch is checked out."""
+    if track:
+        ws.track(track)  # unknown tracks fail here, with the known ones listed
+        return track
+    git = ws.git
+    found = checked_out_track(ws, git)
+    if found is None:
+        head = git.current_branch() or "a detached HEAD"
+        raise StateError(f"no track's queue branch is checked out in {git.path} (it is on {head})",
+                         "pass --track T, or build and check out one with `patchq checkout T`")
+    return found
+
+
+def base_of(git: Git, track: Track) -> str:
+    """The track's base commit in the upstream clone."""
+    if track.base_commit:
+        found = git.rev_parse(track.base_commit)
+        if found:
+            return found
+        raise GitError(f"the base of track {track.name} ({track.base} = {track.base_commit[:12]}) "
+                       f"is not in {git.path}", "fetch it into the upstream clone")
+    return git.resolve(track.base, f"base of track {track.name}")
+
+
+def load(ws, track_name: str) -> Stack:
+    """The stack of ``track_name``: its series, its queue branch, what is applied."""
+    git = ws.git
+    track = ws.track(track_name)
+    branch = ws.queue_branch(track_name)
+    tip = git.branch_tip(branch)
+    if tip is None:
+        raise StateError(f"there is no queue branch {branch} in {git.path}",
+                         f"build it with `patchq checkout {track_name}`")
+    base = base_of(git, track)
+    if not git.is_ancestor(base, tip):
+        raise StateError(f"{branch} does not sit on the track's base {track.base}",
+                         f"rebuild it with `patchq checkout {track_name} --force`, or move the "
+                         f"track with `patchq rebase {track_name}`")
+    loaded = load_series(ws.series_dir(track_name), track_name)
+    commits = git.queue_commits(base, tip)
+    slugs = slugs_of(commits)
+    by_slug = loaded.by_slug()
+    applied = [AppliedPatch(slug, commit, by_slug.get(slug)) for slug, commit in zip(slugs, commits)]
+    series_slugs = [p.slug for p in loaded.patches]
+    tail = set(unapplied_tail(series_slugs, slugs))
+    on_branch = set(slugs)
+    return Stack(track=track_name, branch=branch, base=base, tip=tip, loaded=loaded,
+                 applied=applied, unapplied=[p for p in loaded.patches if p.slug in tail],
+                 dropped=[s for s in series_slugs if s not in on_branch and s not in tail],
+                 checked_out=git.current_branch() == branch,
+                 fallback_date=git.commit_date(base))
+
+
+# -- what is on the branch but in no file yet ------------------------------------------------
+
+
+def unexported(git: Git, stack: Stack, items: Sequence[AppliedPatch]) -> list[str]:
+    """The slugs of ``items`` whose commit is not what their series file gives (changed with
+    git on the branch and never exported), or that have no series file at all."""
+    manifest = Manifest(git, stack.track)
+    out = []
+    for item in items:
+        if item.patch is None or manifest.digest_for(item.commit.sha) != item.patch.digest and \
+                not matches_file(git, item.patch, item.commit):
+            out.append(item.slug)
+    return out
+
+
+def exported_tip(git: Git, stack: Stack) -> bool:
+    """Is the branch's tip one that export (or checkout) last wrote, i.e. nothing on the
+    branch waits to be exported?"""
+    return Manifest(git, stack.track).tip == stack.tip
+
+
+# -- applying series files on a commit -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pushed:
+    slug: str
+    commit: str
+    how: str  # clean, 3way, empty
+    digest: str
+
+
+@dataclass
+class PushResult:
+    pushed: list[Pushed] = field(default_factory=list)
+    failed: LoadedPatch | None = None
+    error: ApplyError | None = None
+
+    def tip(self, start: str) -> str:
+        return self.pushed[-1].commit if self.pushed else start
+
+
+def push_files(git: Git, start: str, patches: Sequence[LoadedPatch], fallback_date: str,
+               progress: Progress | None = None) -> PushResult:
+    """Apply series files on ``start``, one commit each, in a scratch index (no work tree, one
+    ``git apply`` and one ``git write-tree`` per patch, commits written in-process); 3-way
+    when a plain apply fails. Stops at the first patch that does not apply."""
+    result = PushResult()
+    parent = start
+    with git.scratch_index(git.tree_of(start)) as index:
+        for number, patch in enumerate(patches, 1):
+            if progress:
+                progress(number, len(patches), patch.slug)
+            try:
+                how = "empty"
+                if not patch.file.is_empty:
+                    how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)
+            except ApplyError as exc:
+                result.failed, result.error = patch, exc
+                break
+            tree = index.write_tree()
+            parent = git.commit_tree(tree, [parent], patch.message(),
+                                     patch.identity(fallback_date))
+            result.pushed.append(Pushed(patch.slug, parent, how, patch.digest))
+    return result
+
+
+# -- commits back to files ---------------------------------------------------------------------
+
+
+def render_file(git: Git, commit: QueueCommit, patch: LoadedPatch | None,
+                diff: bytes | None = None) -> bytes:
+    """The patch file for ``commit``, keeping ``patch``'s header (DEP-3 fields, extra mail
+    headers) when its description did not change, as export does."""
+    desc = commit_description(commit)
+    if diff is None:
+        diff = git.commit_diffs([commit.sha]).get(commit.sha, b"")
+    original = patch.file if patch is not None else None
+    same = original is not None and desc.message() == original.description.message() \
+        and desc.author_name == patch.identity("").name \
+        and desc.author_email == patch.identity("").email
+    return patchfile.render(desc, diff, original, same)
+
+
+def queue_commit(git: Git, sha: str) -> QueueCommit:
+    """One commit read the way the queue reads its commits."""
+    parents = git.out("rev-list", "--parents", "-n", "1", sha).split()
+    parent = parents[1] if len(parents) > 1 else sha
+    found = git.queue_commits(parent, sha)
+    if len(found) != 1:
+        raise GitError(f"cannot read commit {sha[:12]}")
+    return found[0]
+
+
+def digest(data: bytes) -> str:
+    return file_digest(data)
+
+
+def check_new_slug(stack: Stack, slug: str) -> None:
+    from .model import valid_slug
+
+    if not valid_slug(slug):
+        raise SeriesError(f"{slug!r} is not a usable patch name",
+                          "use letters, digits and . _ + - @ (no spaces, no leading -)")
+    if slug in stack.series_slugs() or slug in stack.applied_slugs():
+        raise StateError(f"Patch {slug} exists already", "pick another name")
+

@@ -1,0 +1,188 @@
+"""Changing a stack safely: plan it all, write a journal, apply; redo after a crash or Ctrl-C.
+
+A stack command first makes every object it needs (commits, and the bytes of the files it will
+write, stored as blobs in the upstream clone) without touching anything a person sees. Then
+:func:`commit` saves the whole change as the operation state in the upstream clone's git dir
+(:mod:`patchq.opstate`: atomic, under the lock) and applies it, step by step: the queue branch
+(and the work tree when the branch is checked out), the patch repo's files, the manifest and
+the stack record, then the next operation state (a stopped push, an edit) or none.
+
+Every step can be done twice, so a crash at any moment leaves either nothing done (no journal
+yet) or a journal that the next stack command finishes first (:func:`recover`).
+
+Tests stop a real process at a named step with ``PATCHQ_TEST_CRASH_AT=STEP`` (SIGKILL) or
+``PATCHQ_TEST_INTERRUPT_AT=STEP`` (Ctrl-C): see :func:`crashpoint`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import opstate
+from .errors import GitError, StateError
+from .files import atomic_write
+from .git import Git, blob_data, changed_paths, force_tree, reset_index, write_blob
+from .queue import Manifest, write_stack_record
+
+CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
+INTERRUPT_ENV = "PATCHQ_TEST_INTERRUPT_AT"
+
+# work tree modes of a branch move (when the branch is checked out)
+KEEP = "keep"  # the work tree follows, local changes are refused (git reset --keep)
+FORCE = "force"  # the work tree and index become the new tree, local changes are discarded
+INDEX = "index"  # the index follows, the work tree stays (refresh: it already is the new tree)
+NONE = "none"  # only the ref moves (the new tip has the same tree)
+
+
+def crashpoint(step: str) -> None:
+    """A named step of a stack command, where tests kill or interrupt the process."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(INTERRUPT_ENV) == step:
+        raise KeyboardInterrupt
+
+
+@dataclass
+class Change:
+    """Everything one stack command changes, in a form that can be saved and redone."""
+
+    verb: str
+    track: str
+    branch: str
+    old_tip: str
+    new_tip: str
+    work_tree: str = KEEP
+    files: dict[str, str | None] = field(default_factory=dict)  # path -> blob id, None: delete
+    manifest: dict[str, str] = field(default_factory=dict)  # commit -> digest of its file
+    manifest_keep: list[str] = field(default_factory=list)  # the applied commits afterwards
+    manifest_tip: bool = False  # the new tip is fully exported
+    stack_base: str = ""  # write the stack record for this base
+    then: dict | None = None  # the operation state afterwards (a stopped push, an edit)
+
+    def write(self, git: Git, path: Path, data: bytes) -> None:
+        self.files[str(path)] = write_blob(git, data)
+
+    def delete(self, path: Path) -> None:
+        self.files[str(path)] = None
+
+
+def interrupted_hint(track: str) -> str:
+    return f"it was interrupted: any stack command finishes it first (`patchq top --track {track}`)"
+
+
+def check_untracked(git: Git, change: Change) -> None:
+    """Refuse before anything changes when the move would overwrite untracked files."""
+    if change.work_tree not in (KEEP, FORCE) or git.current_branch() != change.branch:
+        return
+    _, added = changed_paths(git, change.old_tip, change.new_tip)
+    in_the_way = [p for p in added if os.path.lexists(git.path / p)]
+    if in_the_way:
+        shown = ", ".join(in_the_way[:3]) + (" ..." if len(in_the_way) > 3 else "")
+        raise StateError(f"untracked files in {git.path} would be overwritten ({shown})",
+                         "move them away, then run the command again")
+
+
+def commit(git: Git, change: Change) -> None:
+    """Journal ``change`` and apply it. If the branch move fails (the first step), nothing
+    has changed and the journal goes; a later failure or a crash leaves the journal for
+    :func:`recover`."""
+    check_untracked(git, change)
+    crashpoint("planned")
+    opstate.save(git, {"verb": change.verb, "track": change.track, "phase": "commit",
+                       "change": asdict(change), "hint": interrupted_hint(change.track)})
+    crashpoint("journaled")
+    try:
+        _move_branch(git, change, recovering=False)
+    except GitError:
+        opstate.clear(git)
+        raise
+    _finish(git, change)
+
+
+def recover(git: Git) -> str | None:
+    """Finish a change a crash or Ctrl-C interrupted; returns what was finished, or None."""
+    state = opstate.current(git)
+    if not state or state.get("phase") != "commit" or "change" not in state:
+        return None
+    change = Change(**state["change"])
+    _move_branch(git, change, recovering=True)
+    _finish(git, change)
+    return f"patchq {change.verb} of track {change.track}"
+
+
+def _finish(git: Git, change: Change) -> None:
+    crashpoint("branch-moved")
+    for name, blob in change.files.items():
+        path = Path(name)
+        if blob is None:
+            path.unlink(missing_ok=True)
+            continue
+        data = blob_data(git, blob)
+        if not path.is_file() or path.read_bytes() != data:
+            atomic_write(path, data)
+        crashpoint("file-written")
+    crashpoint("files-written")
+    manifest = Manifest(git, change.track)
+    for sha, file_digest in change.manifest.items():
+        manifest.record(sha, file_digest)
+    if change.manifest_tip:
+        manifest.set_tip(change.branch, change.new_tip)
+    manifest.save(keep=[*change.manifest_keep, *change.manifest])
+    if change.stack_base:
+        write_stack_record(git, change.track, change.stack_base)
+    crashpoint("recorded")
+    if change.then:
+        opstate.save(git, change.then)
+    else:
+        opstate.clear(git)
+
+
+def _move_branch(git: Git, change: Change, recovering: bool) -> None:
+    ref = f"refs/heads/{change.branch}"
+    current = git.branch_tip(change.branch)
+    checked_out = git.current_branch() == change.branch
+    old, new = change.old_tip, change.new_tip
+    reason = f"patchq {change.verb}"
+    if current == new:
+        if checked_out and change.work_tree == INDEX:
+            reset_index(git, new)  # the ref moved first; the index may not have followed
+        elif checked_out and change.work_tree == FORCE and old == new:
+            force_tree(git, new)  # back out changes in place (a stopped push)
+        return
+    if current != old:
+        raise StateError(f"{change.branch} is at {str(current)[:12]}, not where the "
+                         f"interrupted {reason} left it ({old[:12]} or {new[:12]})",
+                         f"look at `git -C {git.path} reflog {change.branch}`; remove "
+                         f"{opstate.state_path(git)} once the branch is where you want it")
+    if not checked_out or change.work_tree == NONE:
+        git.update_ref(ref, new, old, reason)
+    elif change.work_tree == KEEP:
+        try:
+            git.reset_keep(new)
+        except GitError:
+            if not recovering:
+                raise
+            _force_after_crash(git, change)
+    elif change.work_tree == FORCE:
+        force_tree(git, new)
+        git.update_ref(ref, new, old, reason)
+    else:  # INDEX
+        git.update_ref(ref, new, old, reason)
+        reset_index(git, new)
+
+
+def _force_after_crash(git: Git, change: Change) -> None:
+    """A move killed half way leaves some files of the new tree in place: finish it, unless the
+    work tree holds changes to other files (someone edited after the crash)."""
+    paths, _ = changed_paths(git, change.old_tip, change.new_tip)
+    others = [p for p in git.dirty_files() if p not in set(paths)]
+    if others:
+        raise StateError(f"the interrupted patchq {change.verb} left the work tree half "
+                         f"updated, and other files changed since ({', '.join(others[:3])})",
+                         "commit or stash those, then run the command again")
+    force_tree(git, change.new_tip)
+    git.update_ref(f"refs/heads/{change.branch}", change.new_tip, change.old_tip,
+                   f"patchq {change.verb} (finished)")
