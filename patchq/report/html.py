@@ -218,11 +218,26 @@ class _Page:
         warnings.extend(e(p) for p in r.problems)
         for warning in warnings:
             self.add(f'<div class="warn" role="note">{warning}</div>')
-        if len(r.tracks) > 1:
-            links = " ".join(f'<a href="#track-{e(t.name)}">track {e(t.name)}</a>'
-                             for t in r.tracks)
-            self.add(f"<nav>{links}</nav>")
         self.add("</header><main>")
+        if len(r.tracks) > 1:
+            self.summary()
+
+    def summary(self) -> None:
+        """One row per track, for reports of several."""
+        self.add("<h2>Summary</h2>")
+        rows = []
+        for t in self.r.tracks:
+            cells = [f'<td><a href="#track-{e(t.name)}"><code>{e(t.name)}</code></a></td>',
+                     f"<td><code>{e(t.base)}</code></td>"]
+            for key in ("patches", "lines", *CATEGORIES):
+                delta = fmt.signed(t.delta(key))
+                shown = number(t.counts[key]) + (f' <span class="delta">{e(delta)}</span>'
+                                                 if delta else "")
+                cells.append(f'<td class="num" data-v="{t.counts[key]}">{shown}</td>')
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        head = [("Track", ""), ("Base", "")] + [(e(COUNT_TITLES[k]), "num")
+                                               for k in ("patches", "lines", *CATEGORIES)]
+        self.table(head, rows)
 
     def track(self, t: TrackReport) -> None:
         tid = f"track-{t.name}"

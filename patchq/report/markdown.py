@@ -101,13 +101,18 @@ class _Writer:
                  + (f" ({link(self.gh.commit(t.base_commit))})" if t.base_commit else "")
                  + (f"; the baseline was on {code(t.baseline_base)}"
                     if t.baseline_base and t.baseline_base != t.base else "") + ".", "")
-        then = r.baseline_at[:10] if t.baseline_counts is not None else "a week ago"
-        rows = []
-        for key in ("patches", "lines", *CATEGORIES, "never_checked", "needs_person"):
-            old = t.baseline_counts.get(key) if t.baseline_counts is not None else None
-            rows.append([COUNT_TITLES[key], number(t.counts[key]),
-                         number(old) if old is not None else "—", fmt.signed(t.delta(key))])
-        self.add(*_table(["", "now", then, "change"], rows), "")
+        keys = ("patches", "lines", *CATEGORIES, "never_checked", "needs_person")
+        if t.baseline_counts is None:
+            rows = [[COUNT_TITLES[key], number(t.counts[key])] for key in keys]
+            self.add(*_table(["", "now"], rows), "")
+        else:
+            rows = []
+            for key in keys:
+                old = t.baseline_counts.get(key)
+                rows.append([COUNT_TITLES[key], number(t.counts[key]),
+                             number(old) if old is not None else "—",
+                             fmt.signed(t.delta(key))])
+            self.add(*_table(["", "now", r.baseline_at[:10], "change"], rows), "")
         self.trend(t)
         self.merged(t)
         self.changes(t)
