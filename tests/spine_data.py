@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXED_DATE, commit, git, numbered_lines
 
 EDGE_COMMITS = 8  # commits on branch downstream
@@ -105,37 +104,37 @@ subprocess-plain.diff   # explains the browser
 """
 
 EMBEDDER_DEP3 = (
-    "Description: Make the standard streams configurable for an embedder\n"
-    " A browser has no file descriptors of its own.\n"
-    " .\n"
-    " Second paragraph.\n"
-    "Author: Ben Wasmer <ben@pyodide.invalid>\n"
-    "Origin: vendor, https://github.com/pyodide/pyodide/pull/3456\n"
-    "Bug: https://github.com/python/cpython/issues/101234\n"
-    "Forwarded: https://github.com/python/cpython/pull/101235\n"
-    "Last-Update: 2023-02-21\n"
-    "\n"
-    "--- a/Python/pylifecycle.c\n"
-    "+++ b/Python/pylifecycle.c\n"
-    "@@ -4,3 +4,3 @@\n"
-    " pylifecycle line 4\n"
-    "-pylifecycle line 5\n"
-    "+pylifecycle line 5 (embedder)\n"
-    " pylifecycle line 6\n").encode()
+    b"Description: Make the standard streams configurable for an embedder\n"
+    b" A browser has no file descriptors of its own.\n"
+    b" .\n"
+    b" Second paragraph.\n"
+    b"Author: Ben Wasmer <ben@pyodide.invalid>\n"
+    b"Origin: vendor, https://github.com/pyodide/pyodide/pull/3456\n"
+    b"Bug: https://github.com/python/cpython/issues/101234\n"
+    b"Forwarded: https://github.com/python/cpython/pull/101235\n"
+    b"Last-Update: 2023-02-21\n"
+    b"\n"
+    b"--- a/Python/pylifecycle.c\n"
+    b"+++ b/Python/pylifecycle.c\n"
+    b"@@ -4,3 +4,3 @@\n"
+    b" pylifecycle line 4\n"
+    b"-pylifecycle line 5\n"
+    b"+pylifecycle line 5 (embedder)\n"
+    b" pylifecycle line 6\n")
 
 SETUP_P0 = (
-    "Description: Skip modules a WebAssembly target cannot build\n"
-    "Forwarded: not-needed\n"
-    "\n"
-    "Index: Modules/Setup.stdlib.in\n"
-    "===================================================================\n"
-    "--- Modules/Setup.stdlib.in.orig\n"
-    "+++ Modules/Setup.stdlib.in\n"
-    "@@ -9,3 +9,4 @@\n"
-    " setup line 9\n"
-    " setup line 10\n"
-    "+# no _ctypes on wasm32-emscripten\n"
-    " setup line 11\n").encode()
+    b"Description: Skip modules a WebAssembly target cannot build\n"
+    b"Forwarded: not-needed\n"
+    b"\n"
+    b"Index: Modules/Setup.stdlib.in\n"
+    b"===================================================================\n"
+    b"--- Modules/Setup.stdlib.in.orig\n"
+    b"+++ Modules/Setup.stdlib.in\n"
+    b"@@ -9,3 +9,4 @@\n"
+    b" setup line 9\n"
+    b" setup line 10\n"
+    b"+# no _ctypes on wasm32-emscripten\n"
+    b" setup line 11\n")
 
 SUBPROCESS_PLAIN = (
     b"Explain the subprocess error in the browser.\n"
@@ -186,7 +185,7 @@ def build_sources(root: Path) -> Sources:
         fp = root / "format-patch"
         git(upstream, "format-patch", "-q", "--binary", "-o", str(fp), "v1..downstream")
         # a header that people added, which must survive
-        first = sorted(fp.iterdir())[0]
+        first = min(fp.iterdir())
         data = first.read_bytes().replace(b"\nSubject:", b"\nX-Pyodide-Reviewed-By: Ada\nSubject:",
                                           1)
         first.write_bytes(data)

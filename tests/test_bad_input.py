@@ -13,7 +13,6 @@ import re
 import shutil
 
 import pytest
-
 from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
 from spine_data import build_sources, fresh
 
@@ -200,8 +199,8 @@ def case_unexported_commits(sources, upstream, repo, tmp):
     assert patchq("-C", str(repo), "checkout", "3.11").code == 0
     commit(upstream, {"README.rst": "work\n"}, "Work in progress")
     return ["checkout", "3.11"], \
-        r"branch patchq/3.11 has commits that were never exported \(tip [0-9a-f]{12}\); run " \
-        r"`patchq export 3.11` first, or pass --force"
+        (r"branch patchq/3.11 has commits that were never exported \(tip [0-9a-f]{12}\); run " \
+        r"`patchq export 3.11` first, or pass --force")
 
 
 def case_patch_that_does_not_apply(sources, upstream, repo, tmp):
@@ -245,8 +244,8 @@ def case_export_of_a_queue_off_its_base(sources, upstream, repo, tmp):
     _edit_map(repo, 'base = "v1"', 'base = "downstream"')
     _edit_map(repo, f'base_commit = "{git(upstream, "rev-parse", "v1")}"', 'base_commit = ""')
     return ["export", "3.11"], \
-        r"patchq/3.11 does not sit on the track's base downstream; move the track with " \
-        r"`patchq rebase 3.11`"
+        (r"patchq/3.11 does not sit on the track's base downstream; move the track with " \
+        r"`patchq rebase 3.11`")
 
 
 def case_init_over_an_existing_map(sources, upstream, repo, tmp):
@@ -318,7 +317,7 @@ def test_usage_errors_exit_2(env):
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_a_source_without_read_permission(env):
-    sources, upstream, repo, tmp = env
+    sources, _upstream, repo, tmp = env
     src = tmp / "locked"
     shutil.copytree(sources.quilt, src)
     (src / "setup-p0.diff").chmod(0)

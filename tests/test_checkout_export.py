@@ -6,10 +6,10 @@ import os
 import subprocess
 
 import pytest
-
 from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
-from patchq.upstream_map import UpstreamMap
 from spine_data import EDGE_COMMITS, build_sources, fresh
+
+from patchq.upstream_map import UpstreamMap
 
 KINDS = ("format-patch", "quilt", "mbox", "range")
 
@@ -257,8 +257,8 @@ def test_added_dropped_and_renamed_patches_follow_into_series_and_map(sources, t
         "D  series/3.11/0006-Update-the-logo-a-binary-file.patch",
         "M  series/3.11/series",
         "M  upstream_map.toml",
-        "R  series/3.11/0004-Rename-old_name-to-new_name.patch -> "
-        "series/3.11/0004-rename-old-name.patch",
+        ("R  series/3.11/0004-Rename-old_name-to-new_name.patch -> "
+        "series/3.11/0004-rename-old-name.patch"),
     ]
     series = (repo / "series" / "3.11" / "series").read_text().split()
     assert "0004-rename-old-name.patch" in series and series[-1] == \

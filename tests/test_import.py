@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import commit, git, patchq, tree_snapshot
-from patchq.upstream_map import UpstreamMap
 from spine_data import EDGE_COMMITS, build_sources, fresh
+
+from patchq.upstream_map import UpstreamMap
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_mbox_skips_the_cover_letter_and_names_files_after_subjects(sources, set
 
 
 def test_revision_range_writes_canonical_files(sources, setup):
-    upstream, repo = setup
+    _upstream, repo = setup
     res = _import(repo, "v1..downstream", "--track", "3.11", "--base", "v1")
     assert f"imported {EDGE_COMMITS} patches (range)" in res.out
     target = repo / "series" / "3.11"
@@ -135,7 +135,7 @@ def test_patches_that_do_not_apply_are_reported_but_imported(sources, setup, tmp
 
 
 def test_follows_is_taken_from_the_base(sources, setup):
-    upstream, repo = setup
+    _upstream, repo = setup
     _import(repo, str(sources.quilt), "--track", "wasm", "--base", "3.11")
     _import(repo, str(sources.quilt), "--track", "other", "--base", "v1", "--follows", "main")
     umap = UpstreamMap.load(repo / "upstream_map.toml")

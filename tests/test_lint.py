@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers import commit, git, patchq
-from patchq.upstream_map import UpstreamMap
 from spine_data import build_sources, fresh
+
+from patchq.upstream_map import UpstreamMap
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +52,15 @@ def test_missing_unlisted_and_unparsable_files(repo):
     code, lines = lint(repo, "--no-apply")
     assert code == 1
     assert lines == [
-        "3.11/setup-p0: series names setup-p0.diff, which does not exist in "
-        f"{d} [missing-file]",
-        "3.11/subprocess-plain: subprocess-plain.diff: the diff does not parse "
-        "(Hunk is shorter than expected) [parse]",
+        ("3.11/setup-p0: series names setup-p0.diff, which does not exist in "
+        f"{d} [missing-file]"),
+        ("3.11/subprocess-plain: subprocess-plain.diff: the diff does not parse "
+        "(Hunk is shorter than expected) [parse]"),
         "3.11: stray.patch is not in the series file [unlisted]",
-        f"3.11/setup-p0: upstream_map.toml says setup-p0 is carried, but the series does not "
-        "list it [map-stale]",
-        f"3.11/subprocess-plain: upstream_map.toml says subprocess-plain is carried, but the "
-        "series does not list it [map-stale]",
+        ("3.11/setup-p0: upstream_map.toml says setup-p0 is carried, but the series does not "
+        "list it [map-stale]"),
+        ("3.11/subprocess-plain: upstream_map.toml says subprocess-plain is carried, but the "
+        "series does not list it [map-stale]"),
     ]
 
 
@@ -84,8 +84,8 @@ def test_a_series_line_escaping_the_directory(repo):
         out.write("../../outside.patch\n")
     code, lines = lint(repo, "--no-apply")
     assert code == 1
-    assert lines == ["3.11: patch name '../../outside.patch' escapes the series directory "
-                     "[bad-series]"]
+    assert lines == [("3.11: patch name '../../outside.patch' escapes the series directory "
+                     "[bad-series]")]
 
 
 def test_map_records_that_do_not_match(repo):
@@ -96,8 +96,8 @@ def test_map_records_that_do_not_match(repo):
     code, lines = lint(repo, "--no-apply")
     assert code == 1
     assert sorted(lines) == [
-        "3.11/ghost: upstream_map.toml says ghost is carried, but the series does not list it "
-        "[map-stale]",
+        ("3.11/ghost: upstream_map.toml says ghost is carried, but the series does not list it "
+        "[map-stale]"),
         "3.11/setup-p0: upstream_map.toml has no record of setup-p0 on this track [map-missing]",
     ]
 
@@ -111,9 +111,9 @@ def test_patches_that_do_not_apply_name_their_hunks(repo):
     umap.save()
     code, lines = lint(repo)
     assert code == 1
-    assert lines == ["3.11/setup-p0: does not apply on main: patch failed: "
+    assert lines == [("3.11/setup-p0: does not apply on main: patch failed: "
                      "Modules/Setup.stdlib.in:9; Modules/Setup.stdlib.in: patch does not apply "
-                     "[does-not-apply]"]
+                     "[does-not-apply]")]
 
 
 def test_check_export_catches_unexported_queue_commits(repo):
@@ -123,12 +123,12 @@ def test_check_export_catches_unexported_queue_commits(repo):
     code, lines = lint(repo, "--check-export")
     assert code == 1
     assert lines == [
-        "3.11: export of queue branch patchq/3.11 would create "
-        "series/3.11/Not-exported-yet.patch [export-would-change]",
-        "3.11: export of queue branch patchq/3.11 would write series/3.11/series "
-        "[export-would-change]",
-        "3.11: export of queue branch patchq/3.11 would write upstream_map.toml "
-        "[export-would-change]",
+        ("3.11: export of queue branch patchq/3.11 would create "
+        "series/3.11/Not-exported-yet.patch [export-would-change]"),
+        ("3.11: export of queue branch patchq/3.11 would write series/3.11/series "
+        "[export-would-change]"),
+        ("3.11: export of queue branch patchq/3.11 would write upstream_map.toml "
+        "[export-would-change]"),
     ]
     assert lint(repo) == (0, ["no problems found"])  # without --check-export: the files are fine
 
@@ -146,9 +146,9 @@ def test_check_export_without_a_queue_branch_flags_a_stale_patch(sources, repo):
     assert "all 8 apply" in res.out
     code, lines = lint(repo, "wasm", "--check-export")
     assert (code, lines) == (1, [
-        "wasm: export of the series applied on its base would write "
+        ("wasm: export of the series applied on its base would write "
         "series/wasm/0001-Make-the-standard-streams-configurable-for-an-embedd.patch "
-        "[export-would-change]"])
+        "[export-would-change]")])
     assert lint(repo, "wasm") == (0, ["no problems found"])
 
 
