@@ -1179,7 +1179,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # a bug: say so, keep the details
+    except Exception as exc:  # noqa: BLE001 -- a bug: say so, keep the details
         where = _save_crash(exc)
         click.echo(f"patchq: unexpected error ({type(exc).__name__}: {exc}); "
                    f"details saved to {where}", err=True)

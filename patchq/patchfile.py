@@ -91,9 +91,7 @@ def _is_diff_start(lines: list[bytes], i: int) -> bool:
         return True
     if line.startswith(b"=" * 20):
         return True
-    if line.startswith(b"--- ") and i + 1 < len(lines) and lines[i + 1].startswith(b"+++ "):
-        return True
-    return False
+    return line.startswith(b"--- ") and i + 1 < len(lines) and lines[i + 1].startswith(b"+++ ")
 
 
 def split_header(data: bytes) -> tuple[bytes, bytes]:

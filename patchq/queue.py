@@ -9,9 +9,9 @@ description and effect did not change byte for byte.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from . import patchfile
 from .clock import today
@@ -19,8 +19,15 @@ from .errors import ApplyError, SeriesError
 from .files import FileSet, atomic_write
 from .git import FALLBACK_EMAIL, FALLBACK_NAME, Git, Identity, add_trailer
 from .model import Description, QueueCommit, SeriesEntry, slugify_subject, valid_slug
-from .seriesdir import SERIES, SeriesFile, check_relative, file_digest, load_patch, \
-    read_series, render_series
+from .seriesdir import (
+    SERIES,
+    SeriesFile,
+    check_relative,
+    file_digest,
+    load_patch,
+    read_series,
+    render_series,
+)
 from .upstream_map import UpstreamMap
 
 Progress = Callable[[int, int, str], None]
@@ -403,7 +410,7 @@ def _new_number(before: Sequence[SeriesEntry], taken: set[str]) -> int:
 def _free_name(name: str, taken: set[str]) -> str:
     if name not in taken:
         return name
-    stem, dot, ext = name.rpartition(".")
+    stem, _, ext = name.rpartition(".")
     n = 2
     while f"{stem}-{n}.{ext}" in taken:
         n += 1

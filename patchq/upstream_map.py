@@ -37,7 +37,7 @@ class UpstreamMap:
     # -- loading and saving -------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: Path) -> "UpstreamMap":
+    def load(cls, path: Path) -> UpstreamMap:
         import tomlkit
         from tomlkit.exceptions import ParseError
 
@@ -59,7 +59,7 @@ class UpstreamMap:
         return result
 
     @classmethod
-    def load_readonly(cls, path: Path) -> "UpstreamMap":
+    def load_readonly(cls, path: Path) -> UpstreamMap:
         """The map parsed for reading only, as plain dicts and strings, dates and lists.
 
         Reports read large maps: the standard library's tomllib (Python >= 3.11) parses them
@@ -93,7 +93,7 @@ class UpstreamMap:
         return result
 
     @classmethod
-    def new(cls, path: Path, upstream: dict[str, str]) -> "UpstreamMap":
+    def new(cls, path: Path, upstream: dict[str, str]) -> UpstreamMap:
         import tomlkit
 
         doc = tomlkit.parse(HEADER)

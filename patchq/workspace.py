@@ -35,7 +35,7 @@ class Workspace:
     _git: object | None = field(default=None, repr=False)
 
     @classmethod
-    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None) -> "Workspace":
+    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None) -> Workspace:
         cwd = Path(cwd or os.getcwd())
         root = find_root(cwd)
         if root is None:

@@ -12,7 +12,7 @@ FIXED_DATE = "2024-01-02T03:04:05+00:00"
 
 def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> str:
     """Run git in ``repo`` and return its stdout (stripped)."""
-    res = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True)
+    res = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, check=False)
     if check and res.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {res.stderr.decode()}")
     return res.stdout.decode("utf-8", "surrogateescape").strip()

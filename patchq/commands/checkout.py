@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
 from ..model import Track
-from ..queue import BuildResult, LoadedSeries, Manifest, Progress, build, load_series, \
-    record_build
+from ..queue import BuildResult, LoadedSeries, Manifest, Progress, build, load_series, record_build
 from ..workspace import Workspace
 
 

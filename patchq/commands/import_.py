@@ -18,8 +18,7 @@ from ..errors import MapError, SeriesError
 from ..files import FileSet
 from ..model import SeriesEntry, Track, slug_of, slugify_subject, valid_slug
 from ..queue import Progress, build, commit_description, load_series
-from ..seriesdir import SERIES, check_relative, discover_format_patch_files, \
-    read_series
+from ..seriesdir import SERIES, check_relative, discover_format_patch_files, read_series
 from ..workspace import Workspace
 
 _MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
