@@ -11,11 +11,11 @@ import email.utils
 import os
 import re
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from .errors import ApplyError, GitError
 from .model import SLUG_TRAILER, QueueCommit
@@ -114,7 +114,7 @@ class Git:
         return self._repo
 
     @classmethod
-    def init(cls, path: str | os.PathLike, branch: str = "main") -> "Git":
+    def init(cls, path: str | os.PathLike, branch: str = "main") -> Git:
         """Create an empty repository at ``path`` and open it."""
         import git as gitpython
 
@@ -148,7 +148,7 @@ class Git:
         command = ["git", *config, *args]
         stdin = None
         if input is not None:
-            stdin = tempfile.TemporaryFile()
+            stdin = tempfile.TemporaryFile()  # noqa: SIM115 -- closed below
             stdin.write(input)
             stdin.seek(0)
         try:
@@ -304,7 +304,7 @@ class Git:
     # -- applying patches --------------------------------------------------------------------
 
     @contextmanager
-    def scratch_index(self, tree: str) -> Iterator["ScratchIndex"]:
+    def scratch_index(self, tree: str) -> Iterator[ScratchIndex]:
         """A temporary index holding ``tree``: apply patches to it without a work tree."""
         handle, name = tempfile.mkstemp(prefix="patchq-index-", dir=self.git_path(""))
         os.close(handle)
