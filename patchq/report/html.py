@@ -235,7 +235,10 @@ class _Page:
                                                  if delta else "")
                 cells.append(f'<td class="num" data-v="{t.counts[key]}">{shown}</td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
-        head = [("Track", ""), ("Base", "")] + [(e(COUNT_TITLES[k]), "num")
+        short = {"patches": "Patches", "lines": "Lines", "present": "Present",
+                 "partial": "Partial", "submitted": "Open PR", "drafted": "Drafted",
+                 "unproposed": "Not proposed", "downstream_only": "Downstream-only"}
+        head = [("Track", ""), ("Base", "")] + [(short[k], "num")
                                                for k in ("patches", "lines", *CATEGORIES)]
         self.table(head, rows)
 
