@@ -245,6 +245,16 @@ class Git:
             return Identity(FALLBACK_NAME, FALLBACK_EMAIL, date)
         return Identity(match.group(1) or FALLBACK_NAME, match.group(2), date)
 
+    def last_reflog(self, ref: str) -> tuple[str, str] | None:
+        """(commit, message) of the newest reflog entry of ``ref``, None without a reflog."""
+        res = self.run("log", "-g", "-1", "--format=%H%x00%gs", "--end-of-options", ref, "--",
+                       ok=(0, 128))
+        text = res.stdout.decode("utf-8", "replace").strip()
+        if res.status != 0 or "\x00" not in text:
+            return None
+        sha, _, message = text.partition("\x00")
+        return sha, message
+
     def diff(self, old: str, new: str) -> bytes:
         """The full-index binary diff from ``old`` to ``new`` (commits or trees)."""
         return self.run("diff-tree", "-r", "-p", "--binary", "--full-index", "--no-color",
@@ -278,6 +288,68 @@ class Git:
             elif key == "author":
                 author = value
         return tree, tuple(parents), author, message
+
+    # -- pushing draft branches (credentials from the environment, never in arguments) -------
+
+    def _remote(self, args: Sequence[str], url: str, token: str, timeout: float) -> Result:
+        """Run a git command that talks to ``url``. With a token, git's credential helpers are
+        replaced by one that reads it from the environment (PATCHQ_GIT_TOKEN): the token is in
+        no argument, URL, config file or credential store."""
+        config: list[str] = []
+        env = dict(self._env)
+        if token and url.startswith(("https://", "http://")):
+            config = ["-c", "credential.helper=", "-c", "credential.helper=" + CREDENTIAL_HELPER,
+                      "-c", "credential.useHttpPath=false"]
+            env[TOKEN_ENV] = token
+        command = ["git", *config, *args]
+        try:
+            status, out, err = self._cmd.execute(
+                command, with_extended_output=True, with_exceptions=False,
+                stdout_as_string=False, strip_newline_in_stdout=False, env=env,
+                kill_after_timeout=timeout)
+        except OSError as exc:
+            raise GitError(f"could not run git: {exc}", "is git installed?") from exc
+        err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else (err or "")
+        if token:
+            err_text = err_text.replace(token, "***")
+        return Result(status, out or b"", err_text)
+
+    def remote_branch(self, url: str, branch: str, token: str = "",
+                      timeout: float = 60) -> str | None:
+        """The commit ``refs/heads/<branch>`` names at ``url`` (None when it does not exist)."""
+        ref = f"refs/heads/{branch}"
+        res = self._remote(["ls-remote", "--end-of-options", url, ref], url, token, timeout)
+        if res.status != 0:
+            raise GitError(f"cannot read {redact_url(url)}: {_first_line(res.stderr, res.status)}")
+        for line in res.stdout.decode("utf-8", "replace").splitlines():
+            sha, _, name = line.partition("\t")
+            if name == ref:
+                return sha
+        return None
+
+    def push_branch(self, url: str, commit: str, branch: str, expect: str | None,
+                    token: str = "", timeout: float = 300) -> None:
+        """Point ``refs/heads/<branch>`` at ``url`` to ``commit``, only if it is still at
+        ``expect`` there (None: it must not exist) -- ``--force-with-lease``."""
+        ref = f"refs/heads/{branch}"
+        args = ["push", "--porcelain", "--no-recurse-submodules",
+                f"--force-with-lease={ref}:{expect or ''}", "--end-of-options", url,
+                f"{commit}:{ref}"]
+        res = self._remote(args, url, token, timeout)
+        if res.status == 0:
+            return
+        text = res.stderr + res.stdout.decode("utf-8", "replace")
+        if "stale info" in text or "fetch first" in text or "non-fast-forward" in text:
+            raise PushRejected(f"the fork's {branch} changed since it was read",
+                               "someone else pushed to it; look at it, then run again")
+        if "rejected" in text or "denied" in text or "hook declined" in text:
+            reason = next((ln.strip() for ln in text.splitlines()
+                           if "rejected" in ln or "denied" in ln or "declined" in ln), "")
+            raise PushRejected(f"the fork refused the push of {branch}: {reason}",
+                               "check the fork's branch protection and your rights, then run "
+                               "again")
+        raise GitError(f"push to {redact_url(url)} failed: {_first_line(text, res.status)}",
+                       "check the fork URL and your token, then run again")
 
     # -- objects ---------------------------------------------------------------------------
 
@@ -355,6 +427,37 @@ class Git:
             sha, _, rest = chunk.partition(b"\n")
             out[sha.decode()] = _normalize_stat(rest)
         return out
+
+
+# -- for the stack: blobs in-process, the work tree of the checked-out queue ----------------
+
+
+# A credential helper for pushes: git runs it through the shell, it prints the token from the
+# environment. Neither the token nor a file holding it ever exists.
+TOKEN_ENV = "PATCHQ_GIT_TOKEN"
+CREDENTIAL_HELPER = ('!f() { test "$1" = get || exit 0; echo username=x-access-token; '
+                     f'echo "password=${TOKEN_ENV}"; }}; f')
+
+
+class PushRejected(GitError):
+    """The remote refused a push (lease lost, protection, hook)."""
+
+
+def redact_url(url: str) -> str:
+    """A URL without any user or password in it.
+
+    >>> redact_url("https://user:secret@github.com/o/r.git")
+    'https://***@github.com/o/r.git'
+    """
+    return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1***@", url)
+
+
+def _first_line(text: str, status: int) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:", "remote:")):
+            return line
+    return lines[0] if lines else f"exit status {status}"
 
 
 # -- for the stack: blobs in-process, the work tree of the checked-out queue ----------------

@@ -476,8 +476,8 @@ def write(ws: Workspace, prepared: Prepared, opts: Options) -> tuple[str, list[s
         raise StateError(f"{branch} is checked out in {git.path}",
                          "switch to another branch there first; patchq never touches your "
                          "work tree")
-    ours = prepared.meta.get("commit")
-    if old and old != new and old != ours and not opts.force:
+    if old and old != new and not opts.force and not _patchq_wrote(git, branch, old,
+                                                                   prepared.meta):
         raise StateError(f"{branch} has commits patchq did not write (tip {old[:12]})",
                          "keep them by renaming the branch, or pass --force to replace it")
     prepared.meta["commit"] = new
@@ -499,6 +499,15 @@ def write(ws: Workspace, prepared: Prepared, opts: Options) -> tuple[str, list[s
         raise
     state = "unchanged" if old == new else ("created" if old is None else "updated")
     return state, [p.name for p in written if p.name != META]
+
+
+def _patchq_wrote(git: Git, branch: str, tip: str, meta: dict) -> bool:
+    """Is ``tip`` a commit patchq itself put on the draft branch (the drafts' record, or the
+    branch's reflog when the drafts were removed)?"""
+    if meta.get("commit") == tip:
+        return True
+    last = git.last_reflog(f"refs/heads/{branch}")
+    return last is not None and last[0] == tip and last[1].startswith("patchq draft")
 
 
 def result_of(prepared: Prepared, state: str, written: list[str], github: str) -> DraftResult:
