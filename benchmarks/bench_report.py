@@ -129,7 +129,7 @@ def timed(argv: list[str], runs: int, env: dict) -> float:
 def stages(repo: Path) -> dict[str, float]:
     os.environ["PATCHQ_NOW"] = NOW
     from patchq.commands import report as cmd
-    from patchq.report.model import build_report
+    from patchq.report.compute import build_report
     from patchq.upstream_map import UpstreamMap
     from patchq.workspace import Workspace
 

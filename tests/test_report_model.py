@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from patchq.report.compute import build_report
 from patchq.report.history import Snapshot, SnapshotTrack, parse_time
-from patchq.report.model import PatchInput, ReportInput, TrackInput, build_report, classify
+from patchq.report.model import PatchInput, ReportInput, TrackInput, classify
 
 NOW = parse_time("2026-11-25T12:00:00Z")
 

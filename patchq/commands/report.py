@@ -19,7 +19,8 @@ from ..files import atomic_write
 from ..patchfile import diff_stats
 from ..queue import load_series
 from ..report import history as hist
-from ..report.model import PatchInput, Report, ReportInput, TrackInput, build_report
+from ..report.compute import build_report
+from ..report.model import PatchInput, Report, ReportInput, TrackInput
 from ..upstream_map import UpstreamMap
 from ..workspace import Workspace
 
