@@ -429,6 +429,248 @@ def _rebase_status(result, as_json: bool) -> None:
 
 # -- status, record, sync (issue 5) ------------------------------------------------------------
 
+
+class _GreedyOption(click.Option):
+    """An option that takes every following word up to the next option:
+    ``--against main 3.12 3.11``."""
+
+    def add_to_parser(self, parser, ctx):
+        result = super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if option is None:
+                continue
+            original = option.process
+
+            def process(value, state, original=original):
+                values = [value]
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    values.append(state.rargs.pop(0))
+                for item in values:
+                    original(item, state)
+
+            option.process = process
+        return result
+
+
+def _state_cell(finding) -> str:
+    from . import ui
+
+    if finding is None:
+        return "-"
+    state = finding.state.value
+    if state == "present":
+        text, style = f"present {finding.method.value if finding.method else ''}".strip(), "green"
+    elif state == "partial":
+        text, style = f"partial {finding.hunks_present}/{finding.hunks_total}", "yellow"
+    else:
+        text, style = "absent", "dim"
+    return ui.styled(text, style)
+
+
+@cli.command()
+@click.argument("track", required=False, callback=_track_cb)
+@click.option("--against", cls=_GreedyOption, multiple=True, metavar="REF...",
+              help="Upstream refs to check, several after one --against: `--against main 3.12 "
+                   "3.11` (default: main and the branch the track follows).")
+@click.option("--no-write", is_flag=True, help="Do not record what was found in the map.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def status(opts: Options, track: str | None, against: tuple[str, ...], no_write: bool,
+           as_json: bool) -> None:
+    """Where each patch of TRACK (or of every track) stands upstream: the merge matrix.
+
+    \b
+    For every patch and upstream ref: absent, partial (N/M hunks) or present, and how it was
+    found (patch-id, hunks, reverse-apply), with the commits; commit-message links
+    (cherry-pick trailers, gh-N/GH-N, the recorded PR's merge commit) and the PR's GitHub
+    state (from `patchq sync`) are shown as evidence but never make a patch present: the
+    ref's tree decides. Beside it: the disposition and the submission.
+
+    What it finds is recorded in upstream_map.toml (patches.SLUG.tracks."T".upstream."REF")
+    unless --no-write. Nothing else is touched: no branch, no work tree.
+    """
+    from . import ui
+    from .commands.status import status as run
+
+    ws = opts.workspace()
+    with ui.progress("checking", enabled=not as_json) as bar:
+        result = run(ws, track, tuple(against), record=not no_write, progress=bar)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    for number, tstatus in enumerate(result.tracks):
+        if number:
+            click.echo()
+        refs = ", ".join(f"{r.name} ({r.commit[:12]})" for r in tstatus.refs)
+        click.echo(f"{tstatus.track}: {len(tstatus.rows)} patches on {tstatus.base} "
+                   f"({tstatus.base_commit[:12]}), against {refs or 'no ref'}")
+        for name in tstatus.skipped_refs:
+            click.echo(f"note: {name} is not in the upstream clone; skipped (name refs with "
+                       "--against)")
+        columns = ["#", "slug", *[r.name for r in tstatus.refs], "disposition", "submission"]
+        rows = []
+        for position, row in enumerate(tstatus.rows, 1):
+            submitted = row.submission
+            if row.pr or row.issue:
+                submitted += " #" + (row.pr or row.issue).rsplit("#", 1)[-1]
+            rows.append([position, ui.escape(row.slug),
+                         *[_state_cell(row.findings.get(r.name)) for r in tstatus.refs],
+                         row.disposition, submitted])
+        ui.table(columns, rows)
+        details = []
+        for position, row in enumerate(tstatus.rows, 1):
+            lines = []
+            if row.problem:
+                lines.append(f"not checked: {row.problem}")
+            for ref, finding in row.findings.items():
+                if finding.state.value != "absent" or finding.evidence or finding.notes:
+                    said = "; ".join(e.line() for e in finding.evidence) or "no evidence"
+                    lines.append(f"{ref}: {finding.state.value}: {said}")
+                    lines += [f"  {note}" for note in finding.notes]
+            if row.reason:
+                lines.append(f"reason: {row.reason}")
+            if lines:
+                details.append(f"  {position} {row.slug}")
+                details += [f"      {line}" for line in lines]
+        if details:
+            click.echo("evidence:")
+            for line in details:
+                click.echo(line)
+        counts = "; ".join(
+            f"{r.name}: " + ", ".join(f"{n} {s}" for s, n in tstatus.counts(r.name).items())
+            for r in tstatus.refs)
+        if counts:
+            click.echo(counts)
+    if result.recorded:
+        click.echo(f"recorded in {ws.map_path.name} (checked_at {result.checked_at})")
+    elif no_write:
+        click.echo("not recorded (--no-write)")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("assignments", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--track", "-t", callback=_track_cb,
+              help="Set disposition, reason or notes for this track only.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def record(opts: Options, slug: str, assignments: tuple[str, ...], track: str | None,
+           as_json: bool) -> None:
+    """Set the fields people own in a patch's map record; with no KEY=VALUE, show them.
+
+    \b
+    disposition=undecided|upstreamable|downstream-only  (downstream-only needs a reason)
+    reason=TEXT       why the patch is carried
+    issue=REF         the upstream issue: OWNER/REPO#N, #N, gh-N or its URL
+    pr=REF            the upstream PR: OWNER/REPO#N, #N, GH-N or its URL
+    notes=TEXT        free text
+    KEY=              clears the field
+
+    Issues and PRs are stored as OWNER/REPO#N (#N and gh-N use [upstream] github). Changing
+    them forgets the GitHub state sync recorded; run `patchq sync` again. Comments in the map
+    are kept.
+    """
+    from . import ui
+    from .commands.record import record as run
+
+    result = run(opts.workspace(), slug, assignments, track)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    where = f"{slug} (track {track})" if track else slug
+    if not assignments:
+        click.echo(f"{where}:")
+        for key, value in result.current.items():
+            click.echo(f"  {key} = {value}")
+        if not result.current:
+            click.echo("  nothing recorded")
+        return
+    if not result.changes:
+        click.echo(f"{where}: nothing changed")
+        return
+    for key, old, new in result.changes:
+        if not new:
+            click.echo(f"{where}: {key} cleared (was {old!r})")
+        elif old:
+            click.echo(f"{where}: {key} {old!r} -> {new!r}")
+        else:
+            click.echo(f"{where}: {key} = {new!r}")
+    if result.github_cleared:
+        click.echo("the GitHub state recorded for it was forgotten; run `patchq sync`")
+
+
+@cli.command()
+@click.option("--github-url", metavar="URL", envvar="PATCHQ_GITHUB_URL",
+              help="GitHub API address, for GitHub Enterprise (https://HOST/api/v3) or a test "
+                   "server (default https://api.github.com; env PATCHQ_GITHUB_URL).")
+@click.option("--no-search", is_flag=True,
+              help="Only read recorded issues and PRs; do not search for PRs to propose.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              metavar="SECONDS", help="How long to wait for each answer from GitHub.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def sync(opts: Options, github_url: str | None, no_search: bool, timeout: float,
+         as_json: bool) -> None:
+    """Read the state of every recorded issue and PR from GitHub into the map.
+
+    \b
+    For each patch: open/closed/merged, draft, target branch, merge commit, labels, last
+    activity and review state, under patches.SLUG.github with checked_at. Patches meant to
+    go upstream with no PR recorded get a search of upstream's PRs for their subject, gh-N
+    and slug: what it finds is PROPOSED (printed and kept as proposed_prs), never recorded
+    as pr; record one with `patchq record SLUG pr=...`.
+
+    The token comes from GITHUB_TOKEN or GH_TOKEN; without one, public data is read
+    anonymously (60 requests an hour). On any failure the map is left as it was; run again.
+    """
+    from . import ui
+    from .commands.sync import sync as run
+    from .forge import GitHubForge, token_from_env
+
+    ws = opts.workspace()
+    ws.map.upstream_get("github")  # a missing or broken map fails before GitHub is asked
+    token = token_from_env()
+    if not token and not as_json:
+        click.echo("no GITHUB_TOKEN or GH_TOKEN: reading public data anonymously "
+                   "(60 requests an hour)", err=True)
+    forge = GitHubForge(token=token, url=github_url, timeout=timeout)
+    with ui.progress("asking GitHub", enabled=not as_json) as bar:
+        result = run(ws, forge, search=not no_search, progress=bar)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    for item in result.patches:
+        parts = []
+        if item.issue is not None:
+            labels = f" [{', '.join(item.issue.labels)}]" if item.issue.labels else ""
+            parts.append(f"issue {item.issue.ref} {item.issue.state}{labels}")
+        if item.pull is not None:
+            pull = item.pull
+            text = f"PR {pull.ref} {pull.status}"
+            if pull.merged:
+                text += f" into {pull.base}" + (f" ({pull.merge_commit[:12]})"
+                                                if pull.merge_commit else "")
+            else:
+                text += f" for {pull.base}" if pull.base else ""
+            text += f", review {item.review or 'none'}"
+            if pull.labels:
+                text += f" [{', '.join(pull.labels)}]"
+            parts.append(text)
+        if parts:
+            click.echo(f"{item.slug}: " + "; ".join(parts))
+        for proposal in item.proposals:
+            click.echo(f"{item.slug}: proposed {proposal.ref} ({proposal.state}) "
+                       f"{proposal.title!r}, matched {proposal.matched!r}; record it with "
+                       f"`patchq record {item.slug} pr={proposal.ref}`")
+    issues = sum(1 for p in result.patches if p.issue is not None)
+    pulls = sum(1 for p in result.patches if p.pull is not None)
+    proposals = sum(len(p.proposals) for p in result.patches)
+    state = "map updated" if result.written else "map unchanged"
+    click.echo(f"synced {pulls} PRs and {issues} issues, searched for {result.searched} "
+               f"patches, {proposals} proposals; {state}")
+
+
 # -- report (issue 6) ---------------------------------------------------------------------------
 
 
@@ -720,7 +962,7 @@ def _stop_error(stop) -> PatchqError:
                       "`patchq push` there to resolve the conflict", slug=stop.slug)
 
 
-def _print_move(result, quiet: bool = False) -> None:
+def _print_move(result, quiet: bool = False, ws=None) -> None:
     _finished_note(result)
     if result.aborted:
         click.echo(f"Removing patch {result.aborted} (the stopped push)")
@@ -732,7 +974,7 @@ def _print_move(result, quiet: bool = False) -> None:
         if result.resolved_empty:
             click.echo(f"Patch {result.resolved} is empty now: the resolution dropped its change")
         for path in result.wrote:
-            click.echo(f"Refreshed patch {path}")
+            click.echo(f"Refreshed patch {_shown(ws, path) if ws else path}")
     if not quiet:
         for item in result.pushed:
             if item.how == "resolved":
@@ -809,9 +1051,10 @@ def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str |
     from .commands.stack_nav import push as run
 
     target = _stack_target(patch, all_)
+    ws = opts.workspace()
     with ui.progress("pushing") as bar:
-        result = run(opts.workspace(), track, target, progress=bar)
-    _print_move(result, quiet)
+        result = run(ws, track, target, progress=bar)
+    _print_move(result, quiet, ws)
 
 
 @cli.command()

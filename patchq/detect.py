@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .git import DIFF_CONFIG, Git
@@ -733,8 +733,39 @@ class Detector:
         per_patch = [[r for diff in data.files for r in self._file_results(data, diff, blobs)]
                      for data in patches]
         _supersede(patches, per_patch, self._texts)
-        return [self._finding(data, [r for r, _ in results])
-                for data, results in zip(patches, per_patch)]
+        findings = [self._finding(data, [r for r, _ in results])
+                    for data, results in zip(patches, per_patch)]
+        return self._name_backports(findings)
+
+    def _name_backports(self, findings: list[Finding]) -> list[Finding]:
+        """When a commit that brought a patch's change is a backport (its message says
+        ``cherry picked from commit X``), say so as cherry-pick evidence."""
+        found = {c for f in findings for e in f.evidence[:1] for c in e.commits
+                 if e.method in (Method.PATCH_ID, Method.HUNKS) and c != self.ref_commit}
+        if not found:
+            return findings
+        out = self.git.run("show", "-s", "--no-walk=unsorted", "--format=%H%x00%B%x01",
+                           *sorted(found)).stdout.decode("utf-8", "replace")
+        sources: dict[str, list[str]] = {}
+        for record in out.split("\x01"):
+            sha, _, body = record.strip("\n").partition("\x00")
+            picked = _CHERRY.findall(body)
+            if sha and picked:
+                sources[sha] = picked
+        if not sources:
+            return findings
+        result = []
+        for finding in findings:
+            first = finding.evidence[0] if finding.evidence else None
+            extra = [] if first is None or first.method not in (Method.PATCH_ID, Method.HUNKS) \
+                else [Evidence(Method.CHERRY_PICK, (c,), "a backport of " +
+                               ", ".join(p[:12] for p in sources[c]))
+                      for c in first.commits if c in sources]
+            known = {(e.method, e.commits) for e in finding.evidence}
+            extra = [e for e in extra if (e.method, e.commits) not in known]
+            result.append(replace(finding, evidence=finding.evidence[:1] + tuple(extra) +
+                                  finding.evidence[1:]) if extra else finding)
+        return result
 
     def _file_results(self, data: _PatchData, diff: FileDiff, blobs: Mapping[str, str | None]
                       ) -> list[tuple[HunkResult, Hunk | None]]:

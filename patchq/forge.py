@@ -149,6 +149,7 @@ class PullInfo:
     head: str = ""  # owner:branch
     labels: tuple[str, ...] = ()
     updated_at: str = ""
+    created_at: str = ""
     html_url: str = ""
     body: str = ""
 
@@ -399,6 +400,7 @@ class GitHubForge:
                         head=f"{head_owner}:{head.get('ref', '')}" if head else "",
                         labels=_labels(data.get("labels")),
                         updated_at=_iso(data.get("updated_at")),
+                        created_at=_iso(data.get("created_at")),
                         html_url=str(data.get("html_url", "")), body=str(data.get("body") or ""))
 
     def review_state(self, repo: str, number: int) -> str:

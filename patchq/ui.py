@@ -33,6 +33,25 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str))
 
 
+def styled(text: str, style: str) -> str:
+    """``text`` in a rich style (``green``, ``dim``...) for a ``table`` cell on a terminal;
+    unchanged elsewhere."""
+    if not is_tty():
+        return text
+    from rich.markup import escape as rich_escape
+
+    return f"[{style}]{rich_escape(text)}[/{style}]"
+
+
+def escape(text: str) -> str:
+    """Text for a ``table`` cell: rich markup characters escaped on a terminal."""
+    if not is_tty():
+        return text
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
     """A table: rich on a terminal, aligned plain text otherwise (stable for scripts)."""
     if is_tty():

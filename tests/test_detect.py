@@ -124,6 +124,8 @@ def test_backport_with_cherry_pick_trailer(tmp_path):
     assert Method.GH_LINK in methods
     gh = next(e for e in found.evidence if e.method is Method.GH_LINK)
     assert gh.commits == (backport,)
+    pick = next(e for e in found.evidence if e.method is Method.CHERRY_PICK)
+    assert pick.commits == (backport,) and pick.detail == f"a backport of {on_main[:12]}"
 
     # a patch that says it was cherry-picked from the main commit
     picked = patch_commit(repo, {"Lib/platform.py": new},

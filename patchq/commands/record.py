@@ -1,0 +1,162 @@
+"""`patchq record SLUG key=value ...`: set the map fields people own, with validation.
+
+Fields: ``disposition`` (undecided, upstreamable, downstream-only), ``reason``, ``issue``,
+``pr``, ``notes``. ``key=`` clears a field. ``issue`` and ``pr`` accept ``OWNER/REPO#N``,
+``#N`` (in ``[upstream] github``), ``gh-N`` (an issue), ``GH-N`` (a PR) or a GitHub URL and
+are stored as ``OWNER/REPO#N``. With ``--track T`` disposition, reason and notes are set for
+that track only (``patches.<slug>.tracks."T"``), where they override the patch's own.
+The map is written with tomlkit: comments and order stay.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from ..errors import MapError, PatchqError
+from ..forge import parse_ref
+from ..model import Disposition
+from ..queue import load_series
+from ..workspace import Workspace
+
+FIELDS = ("disposition", "reason", "issue", "pr", "notes")
+TRACK_FIELDS = ("disposition", "reason", "notes")
+
+
+class RecordError(PatchqError):
+    """A field or value `patchq record` does not accept (a usage error: exit 2)."""
+
+    exit_code = 2
+
+
+@dataclass
+class RecordResult:
+    slug: str
+    track: str | None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # key, old, new
+    current: dict[str, str] = field(default_factory=dict)  # the fields after the command
+    github_cleared: bool = False
+
+    def as_json(self) -> dict:
+        return {"slug": self.slug, "track": self.track, "fields": self.current,
+                "changes": [{"field": k, "old": o, "new": n} for k, o, n in self.changes],
+                "github_cleared": self.github_cleared}
+
+
+def parse_assignments(items: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """``key=value`` words, checked: known keys, each once.
+
+    >>> parse_assignments(["disposition=upstreamable", "reason=needed for WASI"])
+    [('disposition', 'upstreamable'), ('reason', 'needed for WASI')]
+    """
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for item in items:
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq:
+            raise RecordError(f"{item!r} is not key=value",
+                              f"write e.g. disposition=upstreamable (fields: {', '.join(FIELDS)})")
+        if key not in FIELDS:
+            close = difflib.get_close_matches(key, FIELDS, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"fields: {', '.join(FIELDS)}"
+            raise RecordError(f"unknown field {key!r}", hint)
+        if key in seen:
+            raise RecordError(f"{key} is given twice", "give each field once")
+        seen.add(key)
+        out.append((key, value.strip()))
+    return out
+
+
+def _normalize(key: str, value: str, github: str) -> str:
+    if value == "":
+        return ""
+    if key == "disposition":
+        allowed = [d.value for d in Disposition]
+        if value not in allowed:
+            close = difflib.get_close_matches(value, allowed, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"use one of {', '.join(allowed)}"
+            raise RecordError(f"disposition {value!r} is not one of {', '.join(allowed)}", hint)
+        return value
+    if key in ("issue", "pr"):
+        try:
+            return str(parse_ref(value, github, "issue" if key == "issue" else "pr"))
+        except PatchqError as exc:
+            raise RecordError(f"{key}: {exc.message}", exc.hint) from None
+    if "\x00" in value:
+        raise RecordError(f"{key} holds a NUL character", "give plain text")
+    return value
+
+
+def known_slugs(ws: Workspace, track: str | None) -> list[str]:
+    """Slugs in the track's series (or in every track's, and in the map)."""
+    names = [track] if track else ws.map.track_names()
+    slugs: list[str] = []
+    for name in names:
+        directory = ws.series_dir(name)
+        if directory.is_dir():
+            slugs += [p.slug for p in load_series(directory, name).patches]
+    if not track:
+        slugs += ws.map.slugs()
+    return list(dict.fromkeys(slugs))
+
+
+def record(ws: Workspace, slug: str, assignments: list[str] | tuple[str, ...],
+           track: str | None = None) -> RecordResult:
+    """Set (or with no assignment, show) the people-owned fields of a patch."""
+    pairs = parse_assignments(assignments)
+    umap = ws.map
+    if track is not None:
+        umap.track(track)  # a clear error for an unknown track
+    slugs = known_slugs(ws, track)
+    if slug not in slugs:
+        close = difflib.get_close_matches(slug, slugs, n=1)
+        where = f"track {track}" if track else "the map or any track"
+        hint = f"did you mean {close[0]}?" if close else "see `patchq list` for the slugs"
+        raise MapError(f"no patch {slug!r} in {where}", hint)
+    if track is not None:
+        refused = [k for k, _ in pairs if k not in TRACK_FIELDS]
+        if refused:
+            raise RecordError(f"{', '.join(refused)} belong to the patch, not to one track",
+                              "record them without --track")
+    github = umap.upstream_get("github")
+    values = [(k, _normalize(k, v, github)) for k, v in pairs]
+    result = RecordResult(slug=slug, track=track)
+    if not values:
+        result.current = _current(umap.patch(slug), track)
+        return result
+
+    table = umap.patch_track(slug, track) if track else umap.ensure_patch(slug)
+    merged = {k: str(table.get(k, "") or "") for k in FIELDS}
+    merged.update(dict(values))
+    disposition = merged.get("disposition") or ("" if track else "undecided")
+    reason = merged.get("reason") or (str(umap.patch(slug).get("reason", "") or "")
+                                      if track else "")
+    if disposition == Disposition.DOWNSTREAM_ONLY.value and not reason:
+        raise RecordError("a downstream-only patch needs a reason",
+                          "add reason=\"why it stays downstream\"")
+    for key, value in values:
+        old = str(table.get(key, "") or "")
+        if key == "disposition" and value == "" and not track:
+            value = Disposition.UNDECIDED.value
+        if old == value:
+            continue
+        if value == "":
+            del table[key]
+        else:
+            table[key] = value
+        result.changes.append((key, old, value))
+        if key in ("issue", "pr") and "github" in umap.patch(slug):
+            result.github_cleared = True
+    if result.github_cleared:
+        del umap.ensure_patch(slug)["github"]
+    if result.changes:
+        umap.save()
+    result.current = _current(umap.patch(slug), track)
+    return result
+
+
+def _current(record: dict, track: str | None) -> dict[str, str]:
+    source = (record.get("tracks", {}) or {}).get(track, {}) if track else record
+    keys = TRACK_FIELDS if track else FIELDS
+    return {k: str(source.get(k)) for k in keys if source.get(k) not in (None, "")}
