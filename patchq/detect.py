@@ -741,7 +741,7 @@ class Detector:
         """When a commit that brought a patch's change is a backport (its message says
         ``cherry picked from commit X``), say so as cherry-pick evidence."""
         found = {c for f in findings for e in f.evidence[:1] for c in e.commits
-                 if e.method in (Method.PATCH_ID, Method.HUNKS) and c != self.ref_commit}
+                 if e.method in (Method.PATCH_ID, Method.HUNKS)}
         if not found:
             return findings
         out = self.git.run("show", "-s", "--no-walk=unsorted", "--format=%H%x00%B%x01",
