@@ -78,6 +78,13 @@ def steps(sample: Sample) -> list[Step]:
              "check the track: files, map records, applying, and that export is clean"),
         # rebase steps (issue 4) go here
         # status steps (issue 5) go here
+        Step((*c, "record", "Public-pymain_run_python", "disposition=downstream-only",
+              "reason=Pyodide drives start-up from JavaScript"),
+             "say which patches stay downstream, and why (the map keeps your comments)"),
+        Step((*c, "status", "3.11", "--against", "main", "3.12", "3.11"),
+             "the merge matrix: each patch in upstream main, 3.12 and 3.11, found how, with "
+             "which commits; gh-101234 landed on main with a test and NEWS entry (other "
+             "patch-id) and was backported to 3.11 after v3.11.2; recorded in the map"),
         # draft steps (issue 7) go here
         Step((*c, "draft", "Make-the-standard-streams-configurable-for-an-embedd",
               "--track", "3.11"),
