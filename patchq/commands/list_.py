@@ -31,7 +31,9 @@ class ListedPatch:
 
 def submission_of(record: dict) -> str:
     """The submission recorded for a patch (sync refines it from GitHub)."""
-    recorded = str(record.get("submission", ""))
+    github = record.get("github", {})
+    recorded = str((github.get("submission", "") if hasattr(github, "get") else "")
+                   or record.get("submission", ""))
     if recorded:
         return recorded
     if record.get("pr"):
