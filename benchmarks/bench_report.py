@@ -92,10 +92,11 @@ def build(root: Path, patches: int, history: int) -> Path:
     start = date.fromisoformat(NOW[:10]) - timedelta(weeks=history)
     for week in range(history):
         carried = slugs[: max(1, patches - (history - week) // 5)]
-        cats = {s: CATEGORY_CYCLE[i % 6] for i, s in enumerate(carried)}
-        counts = {"patches": len(carried), "lines": 12 * len(carried)}
-        for c in cats.values():
-            counts[c] = counts.get(c, 0) + 1
+        cats: dict[str, list[str]] = {}
+        for i, slug in enumerate(carried):
+            cats.setdefault(CATEGORY_CYCLE[i % 6], []).append(slug)
+        counts = {"patches": len(carried), "lines": 12 * len(carried),
+                  **{c: len(slugs) for c, slugs in cats.items()}}
         day = start + timedelta(weeks=week)
         lines.append(json.dumps({"at": f"{day}T09:00:00Z", "v": 1, "tracks": {"main": {
             "base": "v1.0", "counts": counts, "patches": cats}}}, sort_keys=True,

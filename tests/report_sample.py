@@ -240,8 +240,11 @@ def snapshot(at: str, patches: int, lines: int, categories: dict[str, str],
     counts = {"patches": patches, "lines": lines}
     for category in categories.values():
         counts[category] = counts.get(category, 0) + 1
+    groups: dict[str, list[str]] = {}
+    for slug, category in sorted(categories.items()):
+        groups.setdefault(category, []).append(slug)
     return json.dumps({"at": at, "v": 1, "tracks": {"3.11": {
-        "base": base, "counts": counts, "patches": categories}}}, sort_keys=True,
+        "base": base, "counts": counts, "patches": groups}}}, sort_keys=True,
         separators=(",", ":"))
 
 

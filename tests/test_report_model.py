@@ -26,7 +26,7 @@ def inp(patches, records, history=(), since=None, tracks=None) -> ReportInput:
 
 def snap(at: str, patches: dict[str, str], track: str = "3.11", **counts) -> Snapshot:
     counts = {"patches": len(patches), "lines": 0, **counts}
-    return Snapshot(at, {track: SnapshotTrack("v3.11.2", counts, patches)})
+    return Snapshot(at, {track: SnapshotTrack.of("v3.11.2", counts, patches)})
 
 
 def checked(state: str, at: str = "2026-11-20T00:00:00Z", ref: str = "main") -> dict:

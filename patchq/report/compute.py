@@ -217,7 +217,7 @@ def _unproposed(rows: tuple[PatchRow, ...]) -> tuple[PatchRow, ...]:
 def baseline_counts(track: SnapshotTrack) -> dict[str, int]:
     """A snapshot's counts; a category count it lacks is counted from its patches.
 
-    >>> baseline_counts(SnapshotTrack("v1", {"patches": 2}, {"a": "present", "b": "drafted"}))
+    >>> baseline_counts(SnapshotTrack.of("v1", {"patches": 2}, {"a": "present", "b": "drafted"}))
     {'patches': 2, 'present': 1, 'partial': 0, 'submitted': 0, 'drafted': 1, 'unproposed': 0, 'downstream_only': 0}
     """
     counts = dict(track.counts)
@@ -230,8 +230,8 @@ def baseline_counts(track: SnapshotTrack) -> dict[str, int]:
 def snapshot_of(now: datetime, tracks: list[tuple[TrackInput, tuple[PatchRow, ...]]]
                 ) -> Snapshot:
     return Snapshot(at=format_time(now), tracks={
-        track.name: SnapshotTrack(base=track.base, counts=counts_of(rows),
-                                  patches={row.slug: row.category for row in rows})
+        track.name: SnapshotTrack.of(track.base, counts_of(rows),
+                                     {row.slug: row.category for row in rows})
         for track, rows in tracks})
 
 

@@ -4,16 +4,21 @@ out (the command reads and writes the file).
 A line (keys sorted, no spaces; documented in docs/report.md)::
 
     {"at":"2026-11-25T12:00:00Z","tracks":{"3.11":{"base":"v3.11.2","counts":{...},
-     "patches":{"Public-pymain_run_python":"downstream_only",...}}},"v":1}
+     "patches":{"downstream_only":["Public-pymain_run_python"],"present":[...]}}},"v":1}
+
+The carried patches are grouped by state (lists of slugs): a long history of a large series
+parses several times faster that way than as one object per patch.
 
 A line that is not such an object is a :class:`HistoryProblem` with its line number: it is
 skipped, and the report says so, never silently.
 
->>> snap = Snapshot("2026-11-25T12:00:00Z", {"3.11": SnapshotTrack("v3.11.2",
-...     {"patches": 1, "lines": 4}, {"a": "present"})})
+>>> snap = Snapshot("2026-11-25T12:00:00Z", {"3.11": SnapshotTrack.of("v3.11.2",
+...     {"patches": 2, "lines": 4}, {"b": "present", "a": "present"})})
 >>> line = dump_snapshot(snap)
 >>> line
-'{"at":"2026-11-25T12:00:00Z","tracks":{"3.11":{"base":"v3.11.2","counts":{"lines":4,"patches":1},"patches":{"a":"present"}}},"v":1}'
+'{"at":"2026-11-25T12:00:00Z","tracks":{"3.11":{"base":"v3.11.2","counts":{"lines":4,"patches":2},"patches":{"present":["a","b"]}}},"v":1}'
+>>> snap.tracks["3.11"].patches
+{'a': 'present', 'b': 'present'}
 >>> parsed, problems = parse_history(line + "\\nnot json\\n")
 >>> parsed[0] == snap, problems[0].line, problems[0].message
 (True, 2, 'not valid JSON (Expecting value at column 1)')
@@ -22,8 +27,11 @@ skipped, and the report says so, never silently.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
+from itertools import chain
 
 VERSION = 1
 FILE_NAME = "patchq-history.jsonl"
@@ -31,11 +39,25 @@ FILE_NAME = "patchq-history.jsonl"
 
 @dataclass(frozen=True)
 class SnapshotTrack:
-    """One track in a snapshot: its base, its counts and each carried patch's category."""
+    """One track in a snapshot: its base, its counts and its carried patches by state."""
 
     base: str
     counts: dict[str, int] = field(default_factory=dict)
-    patches: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # state -> slugs
+
+    @classmethod
+    def of(cls, base: str, counts: dict[str, int], patches: Mapping[str, str]
+           ) -> SnapshotTrack:
+        """From each patch's state (slug -> state)."""
+        groups: dict[str, list[str]] = {}
+        for slug, state in sorted(patches.items()):
+            groups.setdefault(state, []).append(slug)
+        return cls(base, dict(counts), {k: groups[k] for k in sorted(groups)})
+
+    @cached_property
+    def patches(self) -> dict[str, str]:
+        """slug -> state (worked out when first asked: only the baseline needs it)."""
+        return {slug: state for state, slugs in self.groups.items() for slug in slugs}
 
 
 @dataclass(frozen=True)
@@ -54,7 +76,7 @@ class Snapshot:
         return {
             "at": self.at,
             "tracks": {name: {"base": t.base, "counts": dict(sorted(t.counts.items())),
-                              "patches": dict(sorted(t.patches.items()))}
+                              "patches": {k: sorted(v) for k, v in sorted(t.groups.items())}}
                        for name, t in sorted(self.tracks.items())},
             "v": VERSION,
         }
@@ -122,10 +144,11 @@ def _check_snapshot(data: object, number: int) -> Snapshot:
         patches = value.get("patches", {})
         if not isinstance(counts, dict) or not set(map(type, counts.values())) <= {int}:
             raise _BadLine(f"track {name!r}: counts must be whole numbers")
-        if not isinstance(patches, dict) or not set(map(type, patches.values())) <= {str}:
-            raise _BadLine(f"track {name!r}: patches must map slugs to categories")
+        if not isinstance(patches, dict) or not set(map(type, patches.values())) <= {list} \
+                or not set(map(type, chain.from_iterable(patches.values()))) <= {str}:
+            raise _BadLine(f"track {name!r}: patches must map states to lists of slugs")
         parsed[name] = SnapshotTrack(base=str(value.get("base", "")), counts=counts,
-                                     patches=patches)
+                                     groups=patches)
     return Snapshot(at=at, tracks=parsed, line=number)
 
 
