@@ -171,6 +171,7 @@ def _move_branch(git: Git, change: Change, recovering: bool) -> None:
         git.update_ref(ref, new, old, reason)
     else:  # INDEX
         git.update_ref(ref, new, old, reason)
+        crashpoint("ref-moved")
         reset_index(git, new)
 
 

@@ -184,6 +184,8 @@ def top(ws: Workspace, track: str | None = None) -> Listing:
 
 def _push_count(stack: Stack, target) -> tuple[int, str]:
     """How many unapplied patches to push, or quilt's words when there is nothing to do."""
+    if isinstance(target, str) and target != ALL:
+        stack.lookup(target)  # an unknown name fails first, as in quilt
     if not stack.unapplied:
         if not stack.loaded.patches and not stack.applied:
             return 0, "No patches in series"
@@ -353,6 +355,8 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
 
 def _keep_count(stack: Stack, target) -> tuple[int, str]:
     """How many applied patches stay, or quilt's words when nothing is to be removed."""
+    if isinstance(target, str) and target != ALL:
+        stack.lookup(target)
     total = len(stack.applied)
     if not total:
         return 0, "No patch removed"
