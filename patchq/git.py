@@ -429,6 +429,34 @@ class Git:
         return out
 
 
+# A credential helper for pushes: git runs it through the shell, it prints the token from the
+# environment. Neither the token nor a file holding it ever exists.
+TOKEN_ENV = "PATCHQ_GIT_TOKEN"
+CREDENTIAL_HELPER = ('!f() { test "$1" = get || exit 0; echo username=x-access-token; '
+                     f'echo "password=${TOKEN_ENV}"; }}; f')
+
+
+class PushRejected(GitError):
+    """The remote refused a push (lease lost, protection, hook)."""
+
+
+def redact_url(url: str) -> str:
+    """A URL without any user or password in it.
+
+    >>> redact_url("https://user:secret@github.com/o/r.git")
+    'https://***@github.com/o/r.git'
+    """
+    return re.sub(r"^([a-z+]+://)[^/@]*@", r"\1***@", url)
+
+
+def _first_line(text: str, status: int) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:", "remote:")):
+            return line
+    return lines[0] if lines else f"exit status {status}"
+
+
 # -- for the stack: blobs in-process, the work tree of the checked-out queue ----------------
 
 
