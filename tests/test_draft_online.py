@@ -78,7 +78,7 @@ class Setup:
 
     def fork_tip(self, branch: str = BRANCH) -> str | None:
         res = subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/{branch}"],
-                             cwd=self.fork, capture_output=True, text=True)
+                             cwd=self.fork, capture_output=True, text=True, check=False)
         return res.stdout.strip() or None
 
     def draft(self, *args: str, token: str | None = CANARY):
@@ -413,7 +413,7 @@ def git_http(tmp_path):
                "GIT_PROTOCOL": request.headers.get("Git-Protocol", "")}
         body = request.get_data()
         env["CONTENT_LENGTH"] = str(len(body))
-        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+        out = subprocess.run(["git", "http-backend"], input=body, env=env, check=True,
                              capture_output=True, timeout=30).stdout
         head, _, payload = out.partition(b"\r\n\r\n")
         headers, status = {}, 200
@@ -439,7 +439,7 @@ def test_https_push_uses_the_token_through_the_environment_only(s, git_http, spa
     res = s.draft(STREAMS, "--push")
     assert res.code == 0, res.text
     assert CANARY not in res.text
-    tip = subprocess.run(["git", "rev-parse", f"refs/heads/{BRANCH}"], cwd=bare,
+    tip = subprocess.run(["git", "rev-parse", f"refs/heads/{BRANCH}"], cwd=bare, check=True,
                          capture_output=True, text=True).stdout.strip()
     assert tip == run_git(s.up, "rev-parse", BRANCH)
     assert any(a.startswith("Basic ") for a in seen_auth)
