@@ -25,6 +25,21 @@ HEADER = """\
 """
 
 
+def _blank_line_before_tables(text: str) -> str:
+    """A blank line before each table header that follows a value directly.
+
+    >>> _blank_line_before_tables('[a]\\nx = 1\\n[b]\\n# c\\n[c]\\n')
+    '[a]\\nx = 1\\n\\n[b]\\n# c\\n[c]\\n'
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith("[") and out and out[-1].strip() and \
+                not out[-1].lstrip().startswith("#"):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 class UpstreamMap:
     """The parsed map. Mutate through the methods, then ``save()``."""
 
@@ -102,14 +117,23 @@ class UpstreamMap:
             if value:
                 table[key] = value
         doc["upstream"] = table
-        doc["tracks"] = tomlkit.table(is_super_table=True)
-        doc["patches"] = tomlkit.table(is_super_table=True)
         return cls(path, doc)
 
     def text(self) -> str:
+        """The map as TOML; tables patchq added are set off by a blank line, as people write
+        them (tomlkit glues a table added among parsed ones to the one before)."""
         import tomlkit
 
-        return tomlkit.dumps(self.doc)
+        raw = tomlkit.dumps(self.doc)
+        tidy = _blank_line_before_tables(raw)
+        if tidy != raw:
+            try:
+                same = tomlkit.parse(tidy).unwrap() == tomlkit.parse(raw).unwrap()
+            except Exception:  # noqa: BLE001 -- any doubt: keep tomlkit's text
+                same = False
+            if same:
+                return tidy
+        return raw
 
     def save(self) -> None:
         if self.readonly:

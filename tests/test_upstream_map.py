@@ -146,3 +146,20 @@ def test_rename_refuses_to_overwrite_a_record(map_file):
     umap.ensure_patch("other")
     with pytest.raises(MapError, match="already exists"):
         umap.rename_patch("Public-pymain_run_python", "other")
+
+
+def test_tables_added_to_a_parsed_map_are_set_off_by_blank_lines(tmp_path):
+    path = tmp_path / "upstream_map.toml"
+    UpstreamMap.new(path, {"path": "../cpython"}).save()
+    assert path.read_text().endswith('[upstream]\npath = "../cpython"\n')
+    for track in ("3.11", "3.13"):
+        umap = UpstreamMap.load(path)
+        umap.set_track(Track(track, track, f"v{track}.0", ""))
+        for slug in ("a", "b"):
+            umap.patch_track(slug, track)["carried"] = True
+        umap.save()
+    lines = path.read_text().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("[")]
+    assert len(headers) == 1 + 2 + 2 + 4
+    assert all(lines[i - 1] == "" for i in headers)
+    assert "" not in [lines[i - 1] for i in headers if lines[i - 2] == ""]  # no double blanks
