@@ -148,7 +148,9 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
     columns = (["track"] if many else []) + ["#", "slug", "subject", "author", "files", "+/-",
                                               "upstream", "submission"]
     table_rows = []
-    for number, row in enumerate(rows, 1):
+    numbers: dict[str, int] = {}
+    for row in rows:
+        number = numbers[row.track] = numbers.get(row.track, 0) + 1
         files = row.files[0] if len(row.files) == 1 else f"{len(row.files)} files"
         cells = [number, row.slug, row.subject[:60], row.author.split(" <")[0], files,
                  f"+{row.added}/-{row.removed}", row.state or "-", row.submission]

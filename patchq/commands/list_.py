@@ -43,6 +43,33 @@ def submission_of(record: dict) -> str:
     return Submission.NONE.value
 
 
+_STRENGTH = {"present": 3, "partial": 2, "absent": 1}
+
+
+def state_of(per_track: dict, follows: str) -> str:
+    """A patch's upstream state on a track, as ``patchq status`` recorded it: the state in the
+    branch the track follows, else the strongest state found in another ref, naming it.
+
+    >>> state_of({"upstream": {"3.12": {"state": "present"}, "3.11": {"state": "absent"}}}, "3.11")
+    'absent'
+    >>> state_of({"upstream": {"main": {"state": "present"}}}, "3.11")
+    'present (main)'
+    >>> state_of({}, "3.11")
+    ''
+    """
+    upstream = per_track.get("upstream", {})
+    if not hasattr(upstream, "items") or not upstream:
+        return str(per_track.get("state", ""))
+    states = {str(ref): str(t.get("state", "")) for ref, t in upstream.items()
+              if hasattr(t, "get") and t.get("state") in _STRENGTH}
+    if follows in states:
+        return states[follows]
+    if not states:
+        return ""
+    ref = max(states, key=lambda r: _STRENGTH[states[r]])
+    return f"{states[ref]} ({ref})"
+
+
 def list_patches(ws: Workspace, track: str | None = None) -> list[ListedPatch]:
     rows = []
     for tr in ws.tracks(track):
@@ -60,6 +87,6 @@ def list_patches(ws: Workspace, track: str | None = None) -> list[ListedPatch]:
                 track=tr.name, slug=patch.slug, file=patch.entry.name, subject=desc.subject,
                 author=desc.author, files=tuple(s.path for s in stats),
                 added=sum(s.added for s in stats), removed=sum(s.removed for s in stats),
-                state=str(per_track.get("state", "")), submission=submission_of(record),
+                state=state_of(per_track, tr.follows), submission=submission_of(record),
                 disposition=str(record.get("disposition", "undecided"))))
     return rows
