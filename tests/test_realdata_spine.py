@@ -31,17 +31,26 @@ def _realdata() -> Path | None:
 
 
 @pytest.fixture(scope="module")
-def debian(tmp_path_factory):
-    """A clone of the real CPython and a patch repo with Debian's series imported and checked
-    out, one track per release: (realdata, upstream, repo, outputs)."""
+def clone(tmp_path_factory):
+    """A clone of the real CPython: (realdata, clone)."""
     rd = _realdata()
     if rd is None:
         pytest.skip("set PATCHQ_REALDATA=DEST (built by cpython-from-debian) to run")
     root = tmp_path_factory.mktemp("realdata")
-    outputs = {}
     with hermetic_env(root / "home"):
         subprocess.run(["git", "clone", "-q", str(rd / "cpython"), str(root / "cpython")],
                        check=True)
+    return rd, root / "cpython"
+
+
+@pytest.fixture(scope="module")
+def debian(clone):
+    """A patch repo with Debian's series imported and checked out in the clone, one track per
+    release: (realdata, upstream, repo, outputs)."""
+    rd, upstream = clone
+    root = upstream.parent
+    outputs = {}
+    with hermetic_env(root / "home"):
         repo = root / "patches"
         repo.mkdir()
         git(repo, "init", "-q")
@@ -140,8 +149,8 @@ def test_the_queue_as_format_patch_files_round_trips(debian, tmp_path):
     git(upstream, "branch", "-D", "patchq/fp")
 
 
-def test_the_projects_own_sample_series_apply_and_lint_clean(debian, tmp_path):
-    _, upstream, _, _ = debian
+def test_the_projects_own_sample_series_apply_and_lint_clean(clone, tmp_path):
+    _, upstream = clone
     if not (ROOT / "upstream_map.toml").is_file():
         pytest.skip("no sample series at the top of the repository")
     work = tmp_path / "sample"
@@ -151,10 +160,11 @@ def test_the_projects_own_sample_series_apply_and_lint_clean(debian, tmp_path):
     res = patchq("-C", str(work), "--upstream-dir", str(upstream), "lint", "--check-export")
     assert (res.code, res.out.strip()) == (0, "no problems found"), res.text
     for track in ("3.11", "3.13"):
-        res = patchq("-C", str(work), "--upstream-dir", str(upstream), "checkout", track)
+        res = patchq("-C", str(work), "--upstream-dir", str(upstream), "checkout", track,
+                     "--branch", f"sample/{track}")
         assert res.code == 0, res.text
         assert "applied with 3-way merge" not in res.out
         before = tree_snapshot(work)
         assert "nothing to write" in patchq("-C", str(work), "--upstream-dir", str(upstream),
-                                            "export", track).out
+                                            "export", track, "--branch", f"sample/{track}").out
         assert tree_snapshot(work) == before
