@@ -160,7 +160,12 @@ def _read_fields(lines: list[str]) -> tuple[list[tuple[str, list[str]]], int]:
 
 
 def _normalize_date(value: str) -> str:
-    """An RFC 2822 date from a mail Date or a DEP-3 Last-Update; '' when unreadable."""
+    """An RFC 2822 date, as git writes it, from a mail Date or a DEP-3 Last-Update; '' when
+    unreadable.
+
+    >>> _normalize_date("Mon, 03 Mar 2025 10:00:00 +0100"), _normalize_date("2024-05-01")
+    ('Mon, 3 Mar 2025 10:00:00 +0100', 'Wed, 1 May 2024 00:00:00 +0000')
+    """
     value = value.strip()
     if not value:
         return ""
@@ -175,7 +180,8 @@ def _normalize_date(value: str) -> str:
             return ""
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return email.utils.format_datetime(parsed)
+    # git's own RFC 2822 style (%aD): no leading zero on the day
+    return re.sub(r"^(\w+), 0(\d) ", r"\1, \2 ", email.utils.format_datetime(parsed))
 
 
 def _split_author(value: str) -> tuple[str, str]:
