@@ -209,9 +209,13 @@ class Git:
         return [ln[3:] for ln in res.stdout.decode("utf-8", "replace").splitlines()]
 
     def git_path(self, name: str) -> Path:
-        """A path inside the git dir (``git rev-parse --git-path``)."""
-        path = Path(self.out("rev-parse", "--git-path", name))
-        return path if path.is_absolute() else self.path / path
+        """A path inside the git dir (``git rev-parse --git-path``); asked once per name."""
+        cache = self.__dict__.setdefault("_git_paths", {})
+        key = (name, self._env.get("GIT_OBJECT_DIRECTORY"))
+        if key not in cache:
+            path = Path(self.out("rev-parse", "--git-path", name))
+            cache[key] = path if path.is_absolute() else self.path / path
+        return cache[key]
 
     def update_ref(self, ref: str, new: str, old: str | None, message: str) -> None:
         """Move ``ref`` to ``new`` only if it is still at ``old`` (None: must not exist)."""
@@ -980,9 +984,11 @@ def index_tree(git: Git) -> str:
 
 
 def reset(git: Git, mode: str, commit: str) -> None:
-    """``git reset --soft|--keep|--merge COMMIT`` of the checked-out branch."""
-    if mode not in ("soft", "keep", "merge"):
+    """``git reset --soft|--keep|--merge|--hard COMMIT`` of the checked-out branch."""
+    if mode not in ("soft", "keep", "merge", "hard"):
         raise ValueError(mode)
+    if mode in ("keep", "merge"):  # stale stat data (a copied clone) must not read as changes
+        git.run("update-index", "-q", "--refresh", ok=(0, 1))
     git.run("reset", "-q", f"--{mode}", commit)
 
 

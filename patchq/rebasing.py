@@ -10,9 +10,11 @@ How one patch is moved (its old commit C on parent P, onto the new parent N):
    with C's files put in, no merge needed, the diff is byte-for-byte the same: ``unchanged``;
 2. otherwise a 3-way merge (base P, ours N, theirs C):
    - clean and empty (N already holds the change): ``upstream``, dropped;
-   - clean: compared with the old diff at the end: ``unchanged`` (same hunks, a file without
-     ``index`` lines), ``offset`` (only line numbers and index ids moved), ``refreshed`` (context
-     changed, same +/- lines), ``partial`` (some hunks vanished: upstream has them);
+   - clean: compared with the old diff: ``unchanged`` (same hunks, a file without ``index``
+     lines), ``offset`` (only line numbers and index ids moved), ``refreshed`` (context
+     changed, same +/- lines), ``partial`` (some hunks vanished: upstream has them), or
+     ``upstream`` when detection finds every hunk in the new base (what the merge left being
+     release notes or tests upstream wrote its own way);
    - a conflict: ``obsolete`` when every file it changes is gone upstream; ``upstream`` when
      detection (patch-id, hunks, reverse-apply...) finds the change in the new base;
      otherwise ``conflict``: the engine stops there, or sets it aside.
@@ -32,20 +34,26 @@ from .model import Outcome
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
 Progress = Callable[[int, int, str], None]
-MERGED = "merged"  # a clean 3-way merge whose outcome is decided at the end
 
 _crash = {"count": 0}
 
 
 def crash_point(label: str) -> None:
-    """Test hook: with PATCHQ_TEST_CRASH_AT=N the process dies (like kill -9) at the Nth
-    crash point it passes, so tests can prove that --abort and --continue work from there."""
+    """Test hook: with PATCHQ_TEST_CRASH_AT=N the process kills itself with SIGKILL at the Nth
+    crash point it passes, so tests can prove that --abort and --continue work from there.
+    PATCHQ_TEST_CRASH_LOG=FILE appends each point's label to FILE (to count them)."""
     target = os.environ.get(CRASH_ENV)
     if not target:
         return
     _crash["count"] += 1
+    log = os.environ.get(CRASH_ENV.replace("_AT", "_LOG"))
+    if log:
+        with open(log, "a") as out:
+            out.write(label + "\n")
     if _crash["count"] == int(target):
-        os._exit(99)
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -74,7 +82,7 @@ class PatchResult:
     """What the rebase did to one patch."""
 
     slug: str
-    outcome: str  # an Outcome value, or MERGED until the end
+    outcome: str  # an Outcome value
     old_commit: str
     new_commit: str | None = None  # None when dropped or set aside
     evidence: list[dict] = field(default_factory=list)  # {method, commits, detail}
@@ -261,7 +269,10 @@ class Engine:
                                     upstream={"state": "present"}), parent, None)
             commit = rewrite_commit(store, patch.commit, merge.tree, parent)
             self._trees[commit] = merge.tree
-            return PatchResult(patch.slug, MERGED, patch.commit, commit), commit, None
+            result = self._merged(patch, commit)
+            if result.outcome == Outcome.UPSTREAM.value:
+                return result, parent, None
+            return result, commit, None
         # a conflict: gone, upstream in another shape, or a person's job
         before = [c.path for c in changes if not c.added]
         if before and not any(c.added for c in changes) and \
@@ -298,26 +309,41 @@ class Engine:
 
     # -- the end: outcomes of merged patches, evidence of dropped ones --------------------------
 
+    def _merged(self, patch: OldPatch, commit: str) -> PatchResult:
+        """The outcome of a clean 3-way merge, from the diff before and after. A merge that
+        dropped hunks (or changed +/- lines) asks detection: when every hunk of the patch is
+        in the new base (what is left being release notes or tests upstream wrote its own
+        way), the patch is upstream."""
+        diffs = self.git.commit_diffs([patch.commit, commit])
+        outcome, detail, kept, total = classify(diffs.get(patch.commit, b""),
+                                                diffs.get(commit, b""), patch.has_index)
+        result = PatchResult(patch.slug, outcome.value, patch.commit, commit, detail=detail,
+                             upstream={"state": "absent"})
+        if outcome not in (Outcome.PARTIAL, Outcome.MODIFIED):
+            return result
+        finding = self.detect([(patch, self.message_of(patch.commit))])[0]
+        found = [e.as_json() for e in finding.evidence]
+        hunks = {"hunks_total": finding.hunks_total, "hunks_present": finding.hunks_present}
+        if finding.state.value == "present":
+            left = [c.path for c in raw_changes(self.git, [commit])[commit]]
+            shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
+            return PatchResult(patch.slug, Outcome.UPSTREAM.value, patch.commit,
+                               evidence=found, upstream={"state": "present", **hunks},
+                               detail=f"the 3-way merge left only {shown}, which "
+                                      f"{self.new_ref} has in its own form")
+        if outcome is Outcome.PARTIAL:
+            paths = [c.path for c in self.raw()[patch.commit]]
+            result.evidence = found + [evidence("hunks", paths_log(self.git, self.range, paths),
+                                                detail)]
+            result.detail = ""
+            result.upstream = {"state": "partial", "hunks_total": total,
+                               "hunks_present": total - kept}
+        return result
+
     def finish(self, results: list[PatchResult]) -> None:
-        """Decide the outcome of every merged patch and add evidence to dropped ones."""
+        """Evidence for the patches an empty 3-way merge dropped (detection in one batch)."""
         by_slug = {p.slug: p for p in self.patches}
-        merged = [r for r in results if r.outcome == MERGED]
-        if merged:
-            diffs = self.git.commit_diffs([r.old_commit for r in merged]
-                                          + [r.new_commit for r in merged])
-            for result in merged:
-                old, new = diffs.get(result.old_commit, b""), diffs.get(result.new_commit, b"")
-                outcome, detail, kept, total = classify(old, new,
-                                                        by_slug[result.slug].has_index)
-                result.outcome, result.detail = outcome.value, detail
-                if outcome is Outcome.PARTIAL:
-                    result.upstream = {"state": "partial", "hunks_total": total,
-                                       "hunks_present": total - kept}
-                else:
-                    result.upstream = {"state": "absent"}
-        # evidence for patches dropped by an empty merge, and for partial ones
-        wanted = [r for r in results if (r.outcome == Outcome.UPSTREAM.value and not r.evidence)
-                  or (r.outcome == Outcome.PARTIAL.value and not r.evidence)]
+        wanted = [r for r in results if r.outcome == Outcome.UPSTREAM.value and not r.evidence]
         if not wanted:
             return
         changes = self.raw()
@@ -326,15 +352,9 @@ class Engine:
         for result, finding in zip(wanted, findings):
             paths = [c.path for c in changes.get(result.old_commit, [])]
             touching = paths_log(self.git, self.range, paths)
-            found = [e.as_json() for e in finding.evidence]
-            if result.outcome == Outcome.UPSTREAM.value:
-                result.evidence = found + [evidence(
-                    "empty-apply", touching,
-                    f"a clean 3-way merge onto {self.new_ref} changes nothing")]
-            else:
-                result.evidence = found + [evidence(
-                    "hunks", touching, result.detail)]
-                result.detail = ""
+            result.evidence = [e.as_json() for e in finding.evidence] + [evidence(
+                "empty-apply", touching,
+                f"a clean 3-way merge onto {self.new_ref} changes nothing")]
 
 
 def _conflict_lines(messages: Sequence[str]) -> tuple[str, ...]:

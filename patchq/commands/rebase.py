@@ -204,18 +204,19 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
         store = ObjectStore(git)
         try:
             old = _old_queue(git, store, track, branch, old_base, loaded)
-            backup = _backup(ws, git, track_name)
+            _backup(ws, git, track_name)
             crash_point("backup written")
             state = {
                 "verb": VERB, "version": STATE_VERSION, "track": track_name,
-                "patch_repo": str(ws.root), "phase": "running", "branch": branch,
+                "patch_repo": os.path.relpath(ws.root, git.path), "phase": "running",
+                "branch": branch,
                 "orig": {"tip": git.branch_tip(branch), "head_branch": git.current_branch(),
                          "head_commit": git.head()},
                 "from": {"ref": track.base, "commit": old_base},
                 "to": {"ref": to_ref, "commit": to_commit},
                 "on_conflict": on_conflict, "patches": [p.as_json() for p in old],
                 "results": [], "next": 0, "tip": to_commit, "stop": None,
-                "backup": str(backup), "started_at": stamp(),
+                "started_at": stamp(),
             }
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
@@ -271,9 +272,10 @@ def _load(ws: Workspace) -> tuple[Git, dict]:
     if state.get("version") != STATE_VERSION:
         raise StateError("the rebase in progress was started by another version of patchq",
                          "finish it with that version")
-    if Path(state["patch_repo"]).resolve() != ws.root.resolve():
-        raise StateError(f"the rebase in progress belongs to the patch repo "
-                         f"{state['patch_repo']}", f"run patchq -C {state['patch_repo']}")
+    owner = (git.path / state["patch_repo"]).resolve()  # relative: the two may move together
+    if owner != ws.root.resolve():
+        raise StateError(f"the rebase in progress belongs to the patch repo {owner}",
+                         f"run patchq -C {owner}")
     return git, state
 
 
@@ -349,7 +351,7 @@ def _remove_backup(git: Git) -> None:
 def _restore(ws: Workspace, git: Git, state: dict) -> list[str]:
     """Put the series directory, the map and the manifest back exactly as they were.
     Idempotent; returns what it had to change."""
-    backup = Path(state["backup"])
+    backup = git.git_path(BACKUP)
     try:
         meta = json.loads((backup / "index.json").read_text())
     except (OSError, ValueError) as exc:
@@ -442,7 +444,7 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
         results = _results(state)
         stop = engine.run(state["next"], state["tip"], results)
         if stop is not None:
-            engine.finish(results)  # outcomes of the patches done so far, for the summary
+            engine.finish(results)  # evidence of the patches dropped so far, for the summary
             state.update(phase="stopped", results=[r.as_json() for r in results],
                          next=stop.index, tip=stop.parent,
                          stop={"index": stop.index, "slug": stop.slug, "parent": stop.parent,
@@ -642,13 +644,17 @@ def _changed_range_diff(text: str) -> str:
 
 
 def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
-    """Record the person's resolution of the stopped patch (``modified``) and go on."""
+    """Record the person's resolution of the stopped patch (``modified``) and go on; after a
+    crash or Ctrl-C, go on from the last saved step."""
     git, state = _load(ws)
     with opstate.locked(git):
         state = opstate.current(git) or state
         store = ObjectStore(git)
         try:
-            if state["phase"] == "stopped" and state["stop"].get("materialized"):
+            stop = state.get("stop") or {}
+            if state["phase"] == "stopped" and stop.get("skipping"):
+                _set_aside(ws, git, store, state)
+            elif state["phase"] == "stopped" and stop.get("materialized"):
                 _take_resolution(git, store, state)
             return _drive(ws, git, store, state, progress)
         finally:
@@ -656,60 +662,68 @@ def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseRe
 
 
 def _take_resolution(git: Git, store: ObjectStore, state: dict) -> None:
+    """The stopped patch as the person resolved it (staged, or committed by hand). Saved
+    before HEAD moves, so a crash in between is finished by the next --continue."""
     from ..rebasing import rewrite_commit
 
     stop = state["stop"]
     branch = state["branch"]
     parent = stop["parent"]
-    if git.current_branch() != branch:
-        raise StateError(f"HEAD is not on {branch}, where the conflict of {stop['slug']} is",
-                         f"`git checkout {branch}`, resolve, `git add`, then "
-                         "`patchq rebase --continue`")
-    conflicted = unmerged_paths(git)
-    if conflicted:
-        shown = ", ".join(conflicted[:5]) + (" ..." if len(conflicted) > 5 else "")
-        raise StateError(f"unresolved conflicts remain in {shown}",
-                         "edit them, `git add` them, then `patchq rebase --continue` "
-                         "(or `--skip`, `--abort`)")
-    head = git.head()
-    if head != parent:  # the person committed the resolution themselves
-        if head is None or git.rev_parse(head + "^") != parent:
-            raise StateError(f"{branch} moved beyond the stopped patch ({head and head[:12]})",
-                             "leave one commit (or none) on top of it, or `patchq rebase "
-                             "--abort`")
-        if git.is_dirty():
-            raise StateError("the work tree has changes beside the committed resolution",
-                             "commit or drop them first")
-        tree = git.tree_of(head)
-    else:
-        unstaged = unstaged_paths(git)
-        if unstaged:
-            shown = ", ".join(unstaged[:5]) + (" ..." if len(unstaged) > 5 else "")
-            raise StateError(f"changes not staged in {shown}",
-                             "`git add` what belongs to the resolution, then "
+    if "resolution" not in stop:
+        if git.current_branch() != branch:
+            raise StateError(f"HEAD is not on {branch}, where the conflict of {stop['slug']} "
+                             "is", f"`git checkout {branch}`, resolve, `git add`, then "
                              "`patchq rebase --continue`")
-        tree = index_tree(git)
-    old = state["patches"][stop["index"]]["commit"]
-    results = _results(state)
-    if tree == git.tree_of(parent):
-        result = PatchResult(stop["slug"], Outcome.UPSTREAM.value, old, upstream={
-            "state": "present"}, evidence=[{"method": "empty-apply", "commits": [],
+        conflicted = unmerged_paths(git)
+        if conflicted:
+            shown = ", ".join(conflicted[:5]) + (" ..." if len(conflicted) > 5 else "")
+            raise StateError(f"unresolved conflicts remain in {shown}",
+                             "edit them, `git add` them, then `patchq rebase --continue` "
+                             "(or `--skip`, `--abort`)")
+        head = git.head()
+        if head != parent:  # the person committed the resolution themselves
+            if head is None or git.rev_parse(head + "^") != parent:
+                raise StateError(f"{branch} moved beyond the stopped patch "
+                                 f"({head and head[:12]})", "leave one commit (or none) on "
+                                 "top of it, or `patchq rebase --abort`")
+            if git.is_dirty():
+                raise StateError("the work tree has changes beside the committed resolution",
+                                 "commit or drop them first")
+            tree = git.tree_of(head)
+        else:
+            unstaged = unstaged_paths(git)
+            if unstaged:
+                shown = ", ".join(unstaged[:5]) + (" ..." if len(unstaged) > 5 else "")
+                raise StateError(f"changes not staged in {shown}",
+                                 "`git add` what belongs to the resolution, then "
+                                 "`patchq rebase --continue`")
+            tree = index_tree(git)
+        old = state["patches"][stop["index"]]["commit"]
+        if tree == git.tree_of(parent):
+            result = PatchResult(stop["slug"], Outcome.UPSTREAM.value, old,
+                                 upstream={"state": "present"},
+                                 evidence=[{"method": "empty-apply", "commits": [],
                                             "detail": "a person resolved it to no change"}])
-        new_tip = parent
-    else:
-        new_tip = rewrite_commit(store, old, tree, parent)
-        result = PatchResult(stop["slug"], Outcome.MODIFIED.value, old, new_tip,
-                             detail="resolved by a person: " + ", ".join(stop["files"][:5]),
-                             upstream={"state": "absent"})
+        else:
+            result = PatchResult(stop["slug"], Outcome.MODIFIED.value, old,
+                                 rewrite_commit(store, old, tree, parent),
+                                 detail="resolved by a person: "
+                                 + ", ".join(stop["files"][:5]), upstream={"state": "absent"})
+        stop["resolution"] = result.as_json()
+        if result.new_commit:
+            state["branch_values"].append(result.new_commit)
+        _save(git, state)
+        crash_point("resolution saved")
+    result = PatchResult.from_json(stop["resolution"])
+    new_tip = result.new_commit or parent
+    if git.current_branch() == branch and git.head() != new_tip:
+        reset(git, "soft", new_tip)
+    crash_point("resolution committed")
+    results = _results(state)
     results.append(result)
-    state["branch_values"].append(new_tip)
     state.update(phase="running", results=[r.as_json() for r in results],
                  next=stop["index"] + 1, tip=new_tip, stop=None)
     _save(git, state)
-    crash_point("resolution saved")
-    if git.head() != new_tip:
-        reset(git, "soft", new_tip)
-    crash_point("resolution committed")
 
 
 def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
@@ -718,30 +732,44 @@ def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
     git, state = _load(ws)
     with opstate.locked(git):
         state = opstate.current(git) or state
-        if state["phase"] != "stopped":
+        stop = state.get("stop")
+        if state["phase"] != "stopped" or not stop:
             raise StateError("the rebase is not stopped at a conflict, nothing to skip",
                              "`patchq rebase --continue` or `--abort`")
+        if "resolution" in stop:
+            raise StateError("the resolution of the stopped patch is already recorded",
+                             "`patchq rebase --continue`")
+        if stop.get("materialized") and git.current_branch() == state["branch"] and \
+                git.head() != stop["parent"]:
+            raise StateError(f"{state['branch']} moved beyond the stopped patch",
+                             "`patchq rebase --continue` to keep the commit, or `--abort`")
+        stop["skipping"] = True
+        _save(git, state)
+        crash_point("skip saved")
         store = ObjectStore(git)
         try:
-            stop = state["stop"]
-            if stop.get("materialized") and git.current_branch() == state["branch"]:
-                reset(git, "merge", stop["parent"])
-            crash_point("conflict dropped")
-            results = _results(state)
-            engine = _engine(ws, git, store, state, progress)
-            from ..rebasing import Stop
-
-            aside = engine.conflict_result(Stop(stop["index"], stop["slug"], stop["parent"],
-                                                tuple(stop["files"]), tuple(stop["messages"])))
-            aside.detail = "set aside by --skip" + (f": {aside.detail}" if aside.detail else "")
-            results.append(aside)
-            state.update(phase="running", results=[r.as_json() for r in results],
-                         next=stop["index"] + 1, tip=stop["parent"], stop=None)
-            _save(git, state)
-            crash_point("skip saved")
+            _set_aside(ws, git, store, state)
             return _drive(ws, git, store, state, progress)
         finally:
             store.close()
+
+
+def _set_aside(ws: Workspace, git: Git, store: ObjectStore, state: dict) -> None:
+    from ..rebasing import Stop
+
+    stop = state["stop"]
+    if git.current_branch() == state["branch"] and (unmerged_paths(git) or git.is_dirty()):
+        _drop_conflict(git)
+    crash_point("conflict dropped")
+    results = _results(state)
+    engine = _engine(ws, git, store, state, None)
+    aside = engine.conflict_result(Stop(stop["index"], stop["slug"], stop["parent"],
+                                        tuple(stop["files"]), tuple(stop["messages"])))
+    aside.detail = "set aside by --skip" + (f": {aside.detail}" if aside.detail else "")
+    results.append(aside)
+    state.update(phase="running", results=[r.as_json() for r in results],
+                 next=stop["index"] + 1, tip=stop["parent"], stop=None)
+    _save(git, state)
 
 
 def abort(ws: Workspace) -> AbortResult:
@@ -754,7 +782,7 @@ def abort(ws: Workspace) -> AbortResult:
         orig = state["orig"]
         try:
             if git.current_branch() == branch and (unmerged_paths(git) or git.is_dirty()):
-                reset(git, "merge", "HEAD")
+                _drop_conflict(git)
             crash_point("abort: conflict dropped")
             current = git.branch_tip(branch)
             head_branch = git.current_branch()
@@ -788,6 +816,15 @@ def abort(ws: Workspace) -> AbortResult:
         _remove_backup(git)
     return AbortResult(state["track"], branch, git.current_branch() or (git.head() or ""),
                        restored)
+
+
+def _drop_conflict(git: Git) -> None:
+    """Throw away the stopped patch's merge and any resolution of it, like ``git rebase
+    --abort`` (``--merge`` first: it keeps changes to other files when it can)."""
+    try:
+        reset(git, "merge", "HEAD")
+    except GitError:
+        reset(git, "hard", "HEAD")
 
 
 def status(ws: Workspace) -> RebaseResult | None:
