@@ -77,6 +77,13 @@ def steps(sample: Sample) -> list[Step]:
         Step((*c, "lint", "3.11", "--check-export"),
              "check the track: files, map records, applying, and that export is clean"),
         # rebase steps (issue 4) go here
+        Step((*c, "rebase", "3.11", "--onto", "v3.11.3", "--dry-run"),
+             "what moving the track to the next release would do, changing nothing"),
+        Step((*c, "rebase", "3.11", "--onto", "v3.11.3"),
+             "move the track to v3.11.3: gh-101234 was backported (dropped, naming the "
+             "upstream commit and how it was found), configure.ac grew above patch 3 (offset: "
+             "its file is refreshed), the other files stay byte for byte; the map records the "
+             "new base and every outcome"),
         # status steps (issue 5) go here
         Step((*c, "record", "Public-pymain_run_python", "disposition=downstream-only",
               "reason=Pyodide drives start-up from JavaScript"),
