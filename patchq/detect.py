@@ -542,6 +542,11 @@ def _recorded_pr(record: Mapping) -> str:
 # -- the detector -------------------------------------------------------------------------------
 
 
+# (repository, commit) -> (parent, files, patch-id): commits never change, so a status that
+# checks several refs reads each patch's diff once
+_PATCHES: dict[tuple[str, str], tuple[str, list[FileDiff], str | None]] = {}
+
+
 @dataclass
 class _PatchData:
     change: PatchChange
@@ -607,21 +612,26 @@ class Detector:
     def _load_patches(self, changes: Sequence[PatchChange]) -> list[_PatchData]:
         full = {c.commit: c.commit if _FULL_SHA.match(c.commit) else
                 self.git.resolve(c.commit, "patch commit") for c in changes}
-        commits = list(dict.fromkeys(full.values()))
-        res = self.git.run("diff-tree", "--stdin", "-r", "-p", "-M", "--no-color",
-                           "--format=commit %H %P", input=("\n".join(commits) + "\n").encode(),
-                           config=_LOG_CONFIG)
-        stdout = res.stdout
-        parents = {m.group(1).decode(): m.group(2).decode() for m in
-                   re.finditer(rb"^commit ([0-9a-f]{40}) ?([0-9a-f]{40})?", stdout, re.MULTILINE)
-                   if m.group(2)}
-        parsed = dict(parse_git_diff(stdout))
-        ids = _commit_patch_ids(self.git, stdout)
+        where = str(self.git.path)
+        missing = [c for c in dict.fromkeys(full.values()) if (where, c) not in _PATCHES]
+        if missing:
+            res = self.git.run("diff-tree", "--stdin", "-r", "-p", "-M", "--no-color",
+                               "--format=commit %H %P",
+                               input=("\n".join(missing) + "\n").encode(), config=_LOG_CONFIG)
+            stdout = res.stdout
+            parents = {m.group(1).decode(): m.group(2).decode() for m in
+                       re.finditer(rb"^commit ([0-9a-f]{40}) ?([0-9a-f]{40})?", stdout,
+                                   re.MULTILINE) if m.group(2)}
+            parsed = dict(parse_git_diff(stdout))
+            ids = _commit_patch_ids(self.git, stdout)
+            if len(_PATCHES) > 20000:
+                _PATCHES.clear()
+            for sha in missing:
+                _PATCHES[(where, sha)] = (parents.get(sha, ""), parsed.get(sha, []), ids.get(sha))
         out = []
         for change in changes:
-            sha = full[change.commit]
-            out.append(_PatchData(change, parents.get(sha, ""), parsed.get(sha, []),
-                                  ids.get(sha)))
+            parent, files, pid = _PATCHES[(where, full[change.commit])]
+            out.append(_PatchData(change, parent, files, pid))
         return out
 
     def _cover(self, paths: Iterable[str], filesets: Iterable[frozenset[str]] = ()) -> None:
