@@ -102,6 +102,16 @@ def _track_order(name: str) -> tuple:
     return (2, name)
 
 
+@dataclass
+class Cache:
+    """What `draft --all` reads once for many patches: each track's series and, for patches
+    that need the ones before them, the track's series built on its base."""
+
+    series: dict[str, LoadedSeries] = field(default_factory=dict)
+    builds: dict[str, object] = field(default_factory=dict)
+    targets: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Located:
     track: str
@@ -110,7 +120,8 @@ class Located:
     others: tuple[str, ...]  # other tracks carrying the same slug
 
 
-def locate(ws: Workspace, slug: str, track: str | None, target: str) -> Located:
+def locate(ws: Workspace, slug: str, track: str | None, target: str,
+           cache: Cache | None = None) -> Located:
     """The patch in its track's series. Without ``--track``: the track named like the target,
     else the newest track that carries it."""
     names = [track] if track else ws.map.track_names()
@@ -118,10 +129,14 @@ def locate(ws: Workspace, slug: str, track: str | None, target: str) -> Located:
         ws.track(track)
     found: dict[str, LoadedSeries] = {}
     for name in names:
-        directory = ws.series_dir(name)
-        if not directory.is_dir():
-            continue
-        loaded = load_series(directory, name)
+        loaded = cache.series.get(name) if cache is not None else None
+        if loaded is None:
+            directory = ws.series_dir(name)
+            if not directory.is_dir():
+                continue
+            loaded = load_series(directory, name)
+            if cache is not None:
+                cache.series[name] = loaded
         if slug in loaded.by_slug():
             found[name] = loaded
     if not found:
@@ -167,7 +182,8 @@ class Port:
     own_news: bool  # the patch brings its own NEWS entry
 
 
-def _patch_trees(git: Git, base: str, located: Located) -> tuple[str, str]:
+def _patch_trees(git: Git, base: str, located: Located,
+                 cache: Cache | None = None) -> tuple[str, str]:
     """(before, after) trees of the patch as its track applies it on the base."""
     patch = located.patch
     if patch.file.is_empty:
@@ -179,20 +195,28 @@ def _patch_trees(git: Git, base: str, located: Located) -> tuple[str, str]:
             return base_tree, index.write_tree()
         except ApplyError:
             pass  # it needs the patches before it
-    before = located.series.patches[:located.series.patches.index(patch)]
-    result = build(git, base, [*before, patch], keep_going=True)
-    if not result.applied or result.applied[-1].slug != patch.slug:
+    patches = located.series.patches
+    if cache is not None:  # the whole series once, for every patch that needs it
+        key = f"{located.track}:{base}"
+        if key not in cache.builds:
+            cache.builds[key] = build(git, base, patches, keep_going=True)
+        result = cache.builds[key]
+    else:
+        result = build(git, base, patches[:patches.index(patch) + 1], keep_going=True)
+    applied = [a.slug for a in result.applied]
+    if patch.slug not in applied:
         raise ApplyError(f"patch {patch.slug} does not apply on {located.track}'s base",
                          f"fix it first (`patchq lint {located.track}`)", slug=patch.slug)
-    commit = result.applied[-1].commit
-    parent = result.applied[-2].commit if len(result.applied) > 1 else base
+    at = applied.index(patch.slug)
+    commit = result.applied[at].commit
+    parent = result.applied[at - 1].commit if at > 0 else base
     return git.tree_of(parent), git.tree_of(commit)
 
 
 def port(git: Git, base: str, located: Located, target: str, target_ref: str,
-         target_commit: str) -> Port:
+         target_commit: str, cache: Cache | None = None) -> Port:
     """Port the patch onto the target commit (3-way); nothing is written but objects."""
-    before, after = _patch_trees(git, base, located)
+    before, after = _patch_trees(git, base, located, cache)
     diff = git.diff(before, after)
     target_tree = git.tree_of(target_commit)
     slug = located.patch.slug
@@ -362,16 +386,22 @@ def _issue_number(ws: Workspace, located: Located, opts: Options) -> int | None:
     return number
 
 
-def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None) -> Prepared:
+def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
+            cache: Cache | None = None) -> Prepared:
     """Port the patch and compose its drafts in memory (objects in the upstream clone only).
     ``issue`` overrides what the map and the options say (after `--open` created one)."""
     check_slug(slug)
     git = ws.git
-    located = locate(ws, slug, opts.track, opts.target)
+    located = locate(ws, slug, opts.track, opts.target, cache)
     track = ws.track(located.track)
     base = base_commit(git, track)
-    target_ref, target_commit = resolve_target(ws, git, opts.target)
-    ported = port(git, base, located, opts.target, target_ref, target_commit)
+    if cache is not None and opts.target in cache.targets:
+        target_ref, target_commit = cache.targets[opts.target]
+    else:
+        target_ref, target_commit = resolve_target(ws, git, opts.target)
+        if cache is not None:
+            cache.targets[opts.target] = (target_ref, target_commit)
+    ported = port(git, base, located, opts.target, target_ref, target_commit, cache)
     record = ws.map.patch(slug)
     number = issue or _issue_number(ws, located, opts)
 
@@ -534,7 +564,8 @@ def _record_issue_option(ws: Workspace, slug: str, number: int) -> str:
     return f"recorded issue {value}" + (f" (was {old})" if old else "")
 
 
-def draft(ws: Workspace, slug: str, opts: Options, online=None) -> DraftResult:
+def draft(ws: Workspace, slug: str, opts: Options, online=None,
+          cache: Cache | None = None) -> DraftResult:
     """Draft one patch offline; ``online`` (see draft_online) goes on with GitHub and the
     fork when --push or --open asked for it."""
     check_slug(slug)
@@ -542,8 +573,8 @@ def draft(ws: Workspace, slug: str, opts: Options, online=None) -> DraftResult:
         raise PatchqError(f"--issue {opts.issue} is not an issue number", "give N of gh-N")
     github = ws.map.upstream_get("github")
     if online is not None:
-        return online.run(ws, slug, opts)
-    prepared = prepare(ws, slug, opts)
+        return online.run(ws, slug, opts, cache)
+    prepared = prepare(ws, slug, opts, cache=cache)
     state, written = write(ws, prepared, opts)
     result = result_of(prepared, state, written, github)
     if opts.issue:
@@ -603,12 +634,14 @@ def draft_all(ws: Workspace, opts: Options, online=None,
     if not names:
         raise MapError("no tracks yet", "import a series with `patchq import`")
     seen: dict[str, str] = {}
+    cache = Cache()
     for name in sorted(names, key=_track_order):
         ws.track(name)
         directory = ws.series_dir(name)
         if not directory.is_dir():
             continue
-        for patch in load_series(directory, name).patches:
+        cache.series[name] = load_series(directory, name)
+        for patch in cache.series[name].patches:
             seen.setdefault(patch.slug, name)
     items: list[AllItem] = []
     todo = []
@@ -623,14 +656,13 @@ def draft_all(ws: Workspace, opts: Options, online=None,
             progress(number, len(todo), slug)
         one = Options(**{**asdict(opts), "track": track, "issue": None})
         try:
-            result = draft(ws, slug, one, online)
+            result = draft(ws, slug, one, online, cache)
         except AlreadyUpstream as exc:
             items.append(AllItem(slug, track, "skipped", exc.message))
         except PatchqError as exc:
             items.append(AllItem(slug, track, "failed", str(exc)))
         else:
             items.append(AllItem(slug, track, "drafted", _summary(result), result))
-        ws.reload_map()
     order = {slug: i for i, slug in enumerate(seen)}
     return sorted(items, key=lambda item: order[item.slug])
 

@@ -89,11 +89,12 @@ class Online:
 
     # -- the whole run ------------------------------------------------------------------------
 
-    def run(self, ws: Workspace, slug: str, opts: offline.Options) -> offline.DraftResult:
+    def run(self, ws: Workspace, slug: str, opts: offline.Options,
+            cache: offline.Cache | None = None) -> offline.DraftResult:
         umap = ws.map
         github = umap.upstream_get("github")
         fork = umap.upstream_get("fork")
-        prepared = offline.prepare(ws, slug, opts)
+        prepared = offline.prepare(ws, slug, opts, cache=cache)
         state, written = offline.write(ws, prepared, opts)
         result = offline.result_of(prepared, state, written, github)
         if opts.issue:
@@ -137,7 +138,7 @@ class Online:
         number = int(number)
 
         if number != prepared.facts.issue:
-            prepared = offline.prepare(ws, slug, opts, issue=number)
+            prepared = offline.prepare(ws, slug, opts, issue=number, cache=cache)
             state, written = offline.write(ws, prepared, opts)
             result.commit, result.texts, result.news_file = \
                 prepared.commit, dict(prepared.texts), prepared.facts.news_file
@@ -216,7 +217,7 @@ class Online:
     def _record(ws: Workspace, slug: str, **fields: str) -> None:
         """Write fields of the patch's record now (what happened is kept even if a later step
         fails)."""
-        umap = ws.reload_map()
+        umap = ws.map
         record = umap.ensure_patch(slug)
         changed = False
         for key, value in fields.items():
