@@ -88,7 +88,7 @@ def main() -> int:
         os.environ.update(env_now)
         first, out = timed("patchq", "draft", "--all", "--target", "main", cwd=repo)
         summary = next((ln for ln in out.splitlines() if "drafted," in ln), out[-200:])
-        again, out2 = timed("patchq", "draft", "--all", "--target", "main", cwd=repo)
+        again, _ = timed("patchq", "draft", "--all", "--target", "main", cwd=repo)
         hand, ok = by_hand(data, root / "b" / "cpython")
     print(f"patchq draft --all (62 patches): {first:.2f} s  [{summary.strip()}]")
     print(f"patchq draft --all again:        {again:.2f} s")
