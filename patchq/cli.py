@@ -80,7 +80,13 @@ def _track_cb(ctx, param, value):
 @click.option("--fork", default="", metavar="OWNER/REPO", help="Where draft branches are pushed.")
 @pass_options
 def init(opts: Options, upstream: str, github: str, fork: str) -> None:
-    """Make the current directory a patch repo: upstream_map.toml and series/."""
+    """Make the current directory a patch repo: upstream_map.toml and series/.
+
+    DIR is a local clone of upstream; it is recorded relative to the patch repo when it can
+    be (--upstream-dir or PATCHQ_UPSTREAM override it per command). The clone's origin URL is
+    recorded too, and --github defaults to it when it is on GitHub. An existing map is never
+    overwritten.
+    """
     from .commands.init import init as run
 
     result = run(opts.directory, upstream, github, fork)
@@ -93,7 +99,7 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
 
 @cli.command("import")
 @click.argument("source")
-@click.option("--track", "-t", required=True, callback=_track_cb,
+@click.option("--track", "-t", required=True, callback=_track_cb, metavar="T",
               help="Track name, like the upstream branch: 3.11, 3.12, main.")
 @click.option("--base", required=True, metavar="REF",
               help="The upstream commit, tag or branch the series applies to.")
@@ -105,12 +111,17 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
 @pass_options
 def import_(opts: Options, source: str, track: str, base: str, name_from: str | None,
             follows: str | None) -> None:
-    """Import SOURCE as a track's series.
+    """Import SOURCE as track T's series, on the upstream commit REF (--base).
 
-    SOURCE is a directory of `git format-patch` files (applied in file name order), a quilt
-    directory with a `series` file (DEP-3 headers, -p0/-p1, comments), an mbox file, or a
-    revision range A..B of the upstream clone. Files are copied byte for byte. Reports the
-    patches that do not apply on the base, without failing.
+    SOURCE is one of: a directory of `git format-patch` files without a series file (applied
+    in file name order; a cover letter is skipped); a quilt directory with a `series` file
+    (DEP-3 headers, -p0/-p1, comments, Index: lines); an mbox file or a single patch file; a
+    revision range A..B of the upstream clone (written as export writes patches).
+
+    Writes series/T/ (the files byte for byte, and the series file), records the track and its
+    base in upstream_map.toml with one record per patch (seeded from DEP-3 Forwarded:, Bug:
+    and Origin: links), and says which patches, if any, do not apply on REF (without
+    failing). Nothing is written when the source is unusable.
     """
     from . import ui
     from .commands.import_ import import_series
@@ -136,7 +147,11 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_options
 def list_(opts: Options, track: str | None, as_json: bool) -> None:
-    """The patches of TRACK (or of every track) in order."""
+    """The patches of TRACK (or of every track) in order.
+
+    Columns: number, slug, subject, author, files touched, lines added/removed, the upstream
+    state `patchq status` recorded, and the submission (issue, PR) from the map and `sync`.
+    """
     from . import ui
     from .commands.list_ import list_patches
 
@@ -170,9 +185,12 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
 def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None:
     """Build TRACK's queue branch in the upstream clone and check it out.
 
-    The branch holds the base plus one commit per patch, each with a `Patchq-Slug:` trailer.
-    Patches apply with 3-way fallback. A dirty work tree, or a queue branch with commits never
-    exported, is refused.
+    The branch (patchq/TRACK) holds the track's base plus one commit per patch, with the
+    patch's author, date and description and a `Patchq-Slug:` trailer. Patches apply in a
+    scratch index with 3-way fallback; one that does not apply stops the command, naming the
+    patch and its failing hunks, and nothing moves. Refused: a work tree with uncommitted
+    changes, and a queue branch holding commits never exported (unless --force). No other
+    branch is touched. The same series on the same base always gives the same commits.
     """
     from . import ui
     from .commands.checkout import checkout as run
@@ -196,8 +214,13 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None
 def export(opts: Options, track: str, branch: str | None, dry_run: bool) -> None:
     """Write TRACK's queue branch back into series/TRACK/.
 
-    Unchanged patches keep their files byte for byte; changed ones are written as
-    deterministic format-patch style files; the series file and map follow.
+    A patch whose description and diff did not change keeps its file byte for byte; right
+    after `checkout`, export changes no file. A reworded patch keeps its diff part and its
+    other header fields; a patch whose diff changed is written as a deterministic format-patch
+    style file (full index ids, no [PATCH n/m], no signature) under the same name, keeping
+    the DEP-3 fields or extra mail headers people wrote. New commits become new files; dropped
+    ones are deleted; a changed Patchq-Slug trailer renames the file. The series file (its
+    comments kept) and the map records follow, all files written together or not at all.
     """
     from .commands.export import export as run
 
@@ -236,7 +259,11 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
          as_json: bool) -> None:
     """Check TRACK (or every track): files, parsing, slugs, map records, applying on the base.
 
-    Exits 1 with one line per problem.
+    Problems: a series entry with no file, a file the series does not list, a patch that does
+    not parse or has no diff, two patches with one slug, map records that do not match the
+    series, a patch that does not apply on the base, and with --check-export every file
+    `export` would change (the CI check that the series is up to date). Exits 1 with one line
+    per problem; the upstream clone is needed unless --no-apply.
     """
     from . import ui
     from .commands.lint import lint as run
