@@ -568,7 +568,7 @@ class Detector:
         # indexes of the range, filled on demand for the paths the patches touch
         self._covered: set[str] = set()
         self._seen_commits: set[str] = set()  # commits whose patch-id is known
-        self._blocks: dict[tuple, list[str]] = {}  # block key -> commits
+        self._blocks: dict[tuple, list[str]] = {}  # (path, removed, added) -> commits
         self._path_ids: dict[str, str] = {}  # patch-id -> commit, of commits touching paths
         self._messages: list[tuple[str, str]] | None = None
         self._texts: dict[str, FileText | None] = {}
@@ -650,7 +650,7 @@ class Detector:
                 for hunk in diff.hunks:
                     for block in hunk.blocks():
                         if any(map(_significant, block.removed + block.added)):
-                            commits = self._blocks.setdefault(block.key(), [])
+                            commits = self._blocks.setdefault((diff.path, *block.key()), [])
                             if sha not in commits:
                                 commits.append(sha)
         wanted = set(filesets)
@@ -805,23 +805,23 @@ class Detector:
             if verdict is not Verdict.IN and text is None and not diff.old_path and \
                     _is_release_note(diff.new_path) and self._release_note_found(diff, hunk):
                 verdict, how = Verdict.IN, "release notes"
-            commits = self._range_commits(hunk)
+            commits = self._range_commits(diff.path, hunk)
             if verdict is Verdict.UNKNOWN and commits:
                 verdict, how = Verdict.IN, "range"
             results.append((HunkResult(diff.path, hunk.header, verdict, how, commits), hunk))
         return results
 
-    def _range_commits(self, hunk: Hunk) -> tuple[str, ...]:
-        """The commits of the range holding every significant changed run of ``hunk``
-        (and not undone by a later commit holding the reverse)."""
+    def _range_commits(self, path: str, hunk: Hunk) -> tuple[str, ...]:
+        """The commits of the range holding every significant changed run of ``hunk`` in
+        ``path`` (and not undone by a later commit holding the reverse)."""
         found: list[str] = []
         for block in hunk.blocks():
             if not any(map(_significant, block.removed + block.added)):
                 continue
-            commits = self._blocks.get(block.key())
+            commits = self._blocks.get((path, *block.key()))
             if not commits:
                 return ()
-            undo = self._blocks.get((block.added, block.removed), ())
+            undo = self._blocks.get((path, block.added, block.removed), ())
             if any(self._ancestor(c, u) for c in commits for u in undo if c != u):
                 return ()
             found.append(commits[0])

@@ -76,6 +76,15 @@ def steps(sample: Sample) -> list[Step]:
              "write the queue back: nothing changed, so no file is touched"),
         Step((*c, "lint", "3.11", "--check-export"),
              "check the track: files, map records, applying, and that export is clean"),
+        # status steps (issue 5): before the rebase, which drops what upstream has
+        Step((*c, "record", "Public-pymain_run_python", "disposition=downstream-only",
+              "reason=Pyodide drives start-up from JavaScript"),
+             "say which patches stay downstream, and why (the map keeps your comments)"),
+        Step((*c, "status", "3.11", "--against", "main", "3.12", "3.11"),
+             "the merge matrix: each patch in upstream main, 3.12 and 3.11, found how, with "
+             "which commits: gh-101234 landed on main with a test and a NEWS entry (another "
+             "patch-id) and was backported to 3.11 after v3.11.2; patch 5's lines changed "
+             "differently on main; recorded in the map"),
         # rebase steps (issue 4) go here
         Step((*c, "rebase", "3.11", "--onto", "v3.11.3", "--dry-run"),
              "what moving the track to the next release would do, changing nothing"),
@@ -84,14 +93,7 @@ def steps(sample: Sample) -> list[Step]:
              "upstream commit and how it was found), configure.ac grew above patch 3 (offset: "
              "its file is refreshed), the other files stay byte for byte; the map records the "
              "new base and every outcome"),
-        # status steps (issue 5) go here
-        Step((*c, "record", "Public-pymain_run_python", "disposition=downstream-only",
-              "reason=Pyodide drives start-up from JavaScript"),
-             "say which patches stay downstream, and why (the map keeps your comments)"),
-        Step((*c, "status", "3.11", "--against", "main", "3.12", "3.11"),
-             "the merge matrix: each patch in upstream main, 3.12 and 3.11, found how, with "
-             "which commits; gh-101234 landed on main with a test and NEWS entry (other "
-             "patch-id) and was backported to 3.11 after v3.11.2; recorded in the map"),
+        # status steps (issue 5): see above, before the rebase
         # draft steps (issue 7) go here
         Step((*c, "draft", "Make-the-standard-streams-configurable-for-an-embedd",
               "--track", "3.11"),
