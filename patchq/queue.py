@@ -130,6 +130,66 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
     return result
 
 
+# -- builds remembered: the same series on the same base is the same commits -----------------
+
+_BUILDS = "patchq/builds.json"
+_BUILDS_KEPT = 16
+
+
+def _build_key(git: Git, base: str, patches: Sequence[LoadedPatch]) -> str:
+    """What a build's result depends on: patchq and git, the base, every file and its -pN."""
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}\n{git.out('version')}\n{base}\n".encode())
+    for patch in patches:
+        digest.update(f"{patch.entry.name}\0{patch.entry.strip}\0{patch.digest}\n".encode())
+    return digest.hexdigest()
+
+
+def build_cached(git: Git, base: str, patches: Sequence[LoadedPatch], *,
+                 keep_going: bool = False, progress: Progress | None = None) -> BuildResult:
+    """:func:`build`, remembering a complete build in the clone's git dir so that the next
+    one of the same series on the same base (``checkout`` right after ``import``, or going
+    back to a track) reuses its commits instead of applying every patch again. The commits
+    are those :func:`build` would write: the result is the same, only sooner. A build is
+    reused only while every object it made is still in the clone."""
+    path = git.git_path(_BUILDS)
+    key = _build_key(git, base, patches)
+    try:
+        builds = json.loads(path.read_text())
+        if not isinstance(builds, dict):
+            builds = {}
+    except (OSError, ValueError):
+        builds = {}
+    known = builds.get(key)
+    if isinstance(known, dict) and known.get("applied") and _objects_present(git, base, known):
+        if progress:
+            progress(len(patches), len(patches), "(built before)")
+        return BuildResult(base=base, applied=[Applied(*item) for item in known["applied"]])
+    result = build(git, base, patches, keep_going=keep_going, progress=progress)
+    if not result.failed and result.applied:
+        builds.pop(key, None)
+        builds[key] = {"applied": [[a.slug, a.commit, a.how] for a in result.applied]}
+        for old in list(builds)[:-_BUILDS_KEPT]:
+            del builds[old]
+        try:
+            atomic_write(path, json.dumps(builds, indent=1).encode())
+        except OSError:
+            pass  # a cache: failing to keep it costs time, never correctness
+    return result
+
+
+def _objects_present(git: Git, base: str, known: dict) -> bool:
+    """Are the remembered commits, and every tree and blob they need, still in the clone?"""
+    tip = known["applied"][-1][1]
+    res = git.run("rev-list", "--objects", "--missing=print", tip, f"^{base}", "--",
+                  ok=(0, 128))
+    return res.status == 0 and not any(line.startswith(b"?")
+                                       for line in res.stdout.splitlines())
+
+
 # -- the manifest: which commit each patch file produced --------------------------------------
 
 

@@ -53,6 +53,13 @@ class Workspace:
             self._map = UpstreamMap.load(self.map_path)
         return self._map
 
+    def read_only(self) -> Workspace:
+        """Load the map for reading only (UpstreamMap.load_readonly: several times faster on a
+        big map). A command that writes the map afterwards calls ``reload_map()`` first."""
+        if self._map is None:
+            self._map = UpstreamMap.load_readonly(self.map_path)
+        return self
+
     def reload_map(self) -> UpstreamMap:
         self._map = None
         return self.map

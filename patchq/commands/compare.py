@@ -123,6 +123,6 @@ def compare(ws: Workspace, a: str, b: str) -> Comparison:
     """Compare the series of tracks ``a`` and ``b``."""
     if a == b:
         raise StateError(f"both sides are track {a}", "compare two different tracks")
-    ws.track(a)
+    ws.read_only().track(a)
     ws.track(b)
     return compare_series(load_series(ws.series_dir(a), a), load_series(ws.series_dir(b), b))

@@ -117,7 +117,7 @@ def port(ws: Workspace, name: str, source: str, target: str,
         entries.insert(position, entry)
         text = render_series(stack.loaded.series, entries)
         change.write(git, stack.directory / SERIES, text.encode("utf-8", "surrogateescape"))
-        before = ws.map.text()
+        before = ws.reload_map().text()
         _record(ws, patch.slug, new_slug, source, target)
         if ws.map.text() != before:
             change.write(git, ws.map_path, ws.map.text().encode("utf-8"))

@@ -88,6 +88,8 @@ def _write_series(git: Git, change: stack_tx.Change, stack: Stack,
 
 
 def _write_map(git: Git, change: stack_tx.Change, ws: Workspace, before: str) -> None:
+    if ws.map.readonly:
+        raise RuntimeError("the map was loaded read-only; reload_map() before changing it")
     after = ws.map.text()
     if after != before:
         change.write(git, ws.map_path, after.encode("utf-8"))
@@ -163,7 +165,7 @@ def new(ws: Workspace, name: str, message: str | None = None,
         change.write(git, path, data)
         entries.insert(position, SeriesEntry(name=file_name))
         _write_series(git, change, stack, entries)
-        before = ws.map.text()
+        before = ws.reload_map().text()
         table = ws.map.patch_track(slug, stack.track)
         table["carried"] = True
         table["since"] = now().strftime("%Y-%m-%d")
@@ -281,7 +283,7 @@ def delete(ws: Workspace, name: str | None = None, track: str | None = None,
                     change.write(git, patch.path.with_name(patch.path.name + "~"), patch.file.raw)
                 change.delete(patch.path)
                 removed.append(patch.path)
-        before = ws.map.text()
+        before = ws.reload_map().text()
         if ws.map.has_patch_track(slug, stack.track):
             ws.map.patch_track(slug, stack.track)["carried"] = False
         _write_map(git, change, ws, before)
@@ -335,7 +337,7 @@ def rename(ws: Workspace, old: str, new_name: str, track: str | None = None) -> 
         entries = [SeriesEntry(file_name, e.strip, e.options) if e.slug == slug else e
                    for e in stack.loaded.series.entries]
         _write_series(git, change, stack, entries)
-        before = ws.map.text()
+        before = ws.reload_map().text()
         if new_slug != slug:
             ws.map.move_patch_track(slug, new_slug, stack.track)
         _write_map(git, change, ws, before)
@@ -404,7 +406,7 @@ def fold(ws: Workspace, name: str, track: str | None = None) -> EditResult:
             removed.append(patch.path)
             _write_series(git, change, stack,
                           [e for e in stack.loaded.series.entries if e.slug != slug])
-        before = ws.map.text()
+        before = ws.reload_map().text()
         if ws.map.has_patch_track(slug, stack.track) or patch is not None:
             table = ws.map.patch_track(slug, stack.track)
             table["carried"] = False

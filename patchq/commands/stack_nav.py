@@ -105,7 +105,7 @@ def refuse_busy(git: Git, allow_edit: bool = True) -> dict | None:
 def session(ws: Workspace, write: bool = True) -> Iterator[str | None]:
     """Hold patchq's lock (when writing, or when an interrupted change must be finished) and
     finish an interrupted change first; yields what was finished."""
-    git = ws.git
+    git = ws.read_only().git
     if not write:
         state = opstate.current(git)
         if not (state and state.get("phase") == "commit"):
