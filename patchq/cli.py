@@ -982,6 +982,10 @@ def _stop_error(stop) -> PatchqError:
                           f"merge: rejected hunks are in {files or 'no file'} ({stop.details})",
                           f"apply them by hand, delete the .rej files, `git add` the files, then "
                           f"`patchq push` ({back})", slug=stop.slug)
+    if stop.kind == "failed":
+        return ApplyError(f"patch {stop.slug} cannot be applied at all ({stop.details})",
+                          "fix the patch file in the track's series, then `patchq push`",
+                          slug=stop.slug)
     if stop.kind == "clean":
         return ApplyError(f"patch {stop.slug} applied only in the work tree of {stop.clone}",
                           f"check the result, `git add` it, then `patchq push` ({back})",

@@ -316,6 +316,20 @@ def render_file(git: Git, commit: QueueCommit, patch: LoadedPatch | None,
     return patchfile.render(desc, diff, original, same)
 
 
+def series_after_render(loaded: LoadedSeries, slugs: Sequence[str]) -> bytes | None:
+    """The series file once the patches ``slugs`` were written by :func:`render_file` (git
+    diffs with a/ and b/: -p1), or None when no entry changes (they already were -p1)."""
+    from .model import SeriesEntry
+    from .seriesdir import render_series
+
+    wanted = set(slugs)
+    entries = [SeriesEntry(e.name, 1, e.options) if e.slug in wanted else e
+               for e in loaded.series.entries]
+    if entries == list(loaded.series.entries):
+        return None
+    return render_series(loaded.series, entries).encode("utf-8", "surrogateescape")
+
+
 def queue_commit(git: Git, sha: str) -> QueueCommit:
     """One commit read the way the queue reads its commits."""
     parents = git.out("rev-list", "--parents", "-n", "1", sha).split()

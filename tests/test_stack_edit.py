@@ -275,3 +275,25 @@ def test_edit_abort_and_dirty(work):
     edit_file(upstream, "e.txt", "e.txt line 2\n", "x\n")
     res = pq(repo, "edit", "p-one")
     assert res.code == 1 and "uncommitted changes" in res.err
+
+
+def test_refresh_of_a_p0_patch_makes_it_p1(work):
+    upstream, repo = work
+    path = patch_file(repo, "p-four")
+    text = path.read_text()
+    diff = text[text.index("--- a/c.txt"):].split("\n-- \n")[0] + "\n"
+    plain = diff.replace("--- a/c.txt", "--- c.txt").replace("+++ b/c.txt", "+++ c.txt")
+    run_ok(repo, "pop", "2")
+    path.write_text("Description: p-four as -p0\nForwarded: no\n\n" + plain)
+    series = repo / "series" / "3.11" / "series"
+    series.write_text(series.read_text().replace(path.name, path.name + " -p0"))
+    run_ok(repo, "push")
+    edit_file(upstream, "c.txt", "c.txt line 30\n", "c.txt line 30 (p0)\n")
+    run_ok(repo, "refresh")
+    new = path.read_text()
+    assert new.startswith("Description: p-four as -p0\nForwarded: no\n")
+    assert "--- a/c.txt" in new and "+c.txt line 30 (p0)" in new
+    assert f"{path.name} -p0" not in series.read_text() and path.name in series.read_text()
+    run_ok(repo, "pop")
+    run_ok(repo, "push", "-a")
+    export_is_clean(repo)

@@ -324,3 +324,15 @@ def test_conflict_on_branch_not_checked_out_stops_before_it(work):
     assert "git -C" in res.err and "switch patchq/3.11" in res.err
     assert not state_file(upstream).exists()
     assert lines(run_ok(repo, "top", "-t", "3.11")) == ["clash"]
+
+
+def test_unreadable_patch_stops_before_it(work):
+    upstream, repo = work
+    run_ok(repo, "pop")
+    patch_file(repo, "p-five").write_text("Subject: broken\n\n--- a/b.txt\n+++ b/b.txt\n"
+                                          "@@ -9,3 +9,3 @@\n b.txt line 9\n-b.txt\n")
+    res = pq(repo, "push")
+    assert res.code == 1 and "patch p-five cannot be applied at all" in res.err
+    assert not state_file(upstream).exists()
+    assert git(upstream, "status", "--porcelain", "--untracked-files=no") == ""
+    assert lines(run_ok(repo, "top")) == ["p-four"]

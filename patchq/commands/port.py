@@ -108,6 +108,7 @@ def port(ws: Workspace, name: str, source: str, target: str,
             if how == "3way":
                 dest = LoadedPatch(entry=entry, file=patch.file, path=path, digest=patch.digest)
                 data, refreshed = render_file(git, queue_commit(git, item.commit), dest), True
+                entry = SeriesEntry(file_name, 1, patch.entry.options)  # a git diff now
             change.manifest[item.commit] = file_digest(data)
         else:
             change.then = {"verb": "push", "phase": "applying", "track": target,

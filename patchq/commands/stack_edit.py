@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import opstate, patchfile, stack_tx
-from ..clock import now
+from ..clock import now, today
 from ..errors import StateError
 from ..git import Git, Identity, add_trailer, author_ident, work_tree_tree
 from ..model import Description, SeriesEntry, slug_of
@@ -30,6 +30,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    series_after_render,
     unexported,
 )
 from ..workspace import Workspace
@@ -85,6 +86,13 @@ def _write_series(git: Git, change: stack_tx.Change, stack: Stack,
                   entries: list[SeriesEntry]) -> None:
     text = render_series(stack.loaded.series, entries)
     change.write(git, stack.directory / SERIES, text.encode("utf-8", "surrogateescape"))
+
+
+def _write_strip1(git: Git, change: stack_tx.Change, stack: Stack, slugs: list[str]) -> None:
+    """Re-rendered patches are -p1 git diffs now: their series entries say so."""
+    data = series_after_render(stack.loaded, slugs)
+    if data is not None:
+        change.write(git, stack.directory / SERIES, data)
 
 
 def _write_map(git: Git, change: stack_tx.Change, ws: Workspace, before: str) -> None:
@@ -168,7 +176,7 @@ def new(ws: Workspace, name: str, message: str | None = None,
         before = ws.reload_map().text()
         table = ws.map.patch_track(slug, stack.track)
         table["carried"] = True
-        table["since"] = now().strftime("%Y-%m-%d")
+        table["since"] = today()
         _write_map(git, change, ws, before)
         stack_tx.commit(git, change)
         return EditResult(stack.track, slug, top=slug, written=[path], recovered=recovered)
@@ -228,6 +236,7 @@ def refresh_top(ws: Workspace, track: str, message: str | None, editor: Editor |
     if data != top.patch.file.raw:
         change.write(git, top.patch.path, data)
         written.append(top.patch.path)
+        _write_strip1(git, change, stack, [top.slug])
     stack_tx.commit(git, change)
     return EditResult(track, top.slug, top=top.slug, written=written)
 
@@ -404,8 +413,10 @@ def fold(ws: Workspace, name: str, track: str | None = None) -> EditResult:
         if patch is not None:
             change.delete(patch.path)
             removed.append(patch.path)
-            _write_series(git, change, stack,
-                          [e for e in stack.loaded.series.entries if e.slug != slug])
+        entries = [SeriesEntry(e.name, 1, e.options) if e.slug == below.slug else e
+                   for e in stack.loaded.series.entries if e.slug != slug]
+        if entries != list(stack.loaded.series.entries):  # -p1 now: a git diff was written
+            _write_series(git, change, stack, entries)
         before = ws.reload_map().text()
         if ws.map.has_patch_track(slug, stack.track) or patch is not None:
             table = ws.map.patch_track(slug, stack.track)

@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import opstate, stack_tx
 from ..errors import StateError
 from ..git import Git, apply_in_work_tree, conflicted_paths, force_tree, not_added_paths
-from ..seriesdir import file_digest
+from ..seriesdir import SERIES, file_digest
 from ..stack import (
     Progress,
     Pushed,
@@ -27,6 +27,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    series_after_render,
     unexported,
 )
 from ..workspace import Workspace
@@ -273,6 +274,13 @@ def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
     patch = loaded.by_slug()[state["slug"]]
     stack_tx.crashpoint("stopping")
     kind, files, details = apply_in_work_tree(git, patch.path, patch.entry.strip)
+    if kind == "rejects" and not files:  # nothing a person can resolve: git cannot read it
+        force_tree(git, state["tip"])
+        if state.get("resume"):
+            opstate.save(git, state["resume"])
+        else:
+            opstate.clear(git)
+        return Stop(patch.slug, "failed", [], details, state["branch"], git.path)
     state = dict(state, phase="stopped", kind=kind, files=files)
     opstate.save(git, state)
     stack_tx.crashpoint("stopped")
@@ -337,6 +345,9 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
     if data != patch.file.raw:
         change.write(git, patch.path, data)
         wrote.append(patch.path)
+        series = series_after_render(stack.loaded, [slug])
+        if series is not None:  # a git diff (-p1) replaced a -pN patch
+            change.write(git, stack.directory / SERIES, series)
     stack_tx.commit(git, change)
     done = MoveResult(stack.track, pushed=[Pushed(slug, sha, "resolved", file_digest(data))],
                       top=slug, resolved=slug, wrote=wrote,
