@@ -106,28 +106,92 @@ class BuildResult:
 def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bool = False,
           progress: Progress | None = None) -> BuildResult:
     """Apply ``patches`` on ``base`` as one commit each. Stops at the first failure
-    (raises ApplyError) unless ``keep_going``, which records failures and skips them."""
+    (raises ApplyError) unless ``keep_going``, which records failures and skips them.
+
+    No work tree is touched, and no git process runs per patch when it can be helped: a patch
+    whose every hunk sits exactly where it says is applied in-process (:func:`fast_tree`,
+    blobs read through one ``git cat-file --batch``, blobs, trees and commits written
+    in-process); any other patch goes to ``git apply --cached`` in a scratch index, with the
+    3-way fallback. The commits are the same either way.
+    """
+    from .git import ObjectStore
+
     result = BuildResult(base=base)
     fallback_date = git.commit_date(base)
     parent = base
-    with git.scratch_index(git.tree_of(base)) as index:
+    tree = git.tree_of(base)
+    store = ObjectStore(git)
+    try:
         for number, patch in enumerate(patches, 1):
             if progress:
                 progress(number, len(patches), patch.slug)
-            try:
-                how = "empty"
-                if not patch.file.is_empty:
-                    how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)
-            except ApplyError as exc:
-                if not keep_going:
-                    raise
-                result.failed.append(exc)
-                continue
-            tree = index.write_tree()
-            parent = git.commit_tree(tree, [parent], patch.message(),
-                                     patch.identity(fallback_date))
+            how = "empty"
+            if not patch.file.is_empty:
+                new_tree = fast_tree(store, tree, patch)
+                how = "clean"
+                if new_tree is None:
+                    try:
+                        how, new_tree = _git_tree(git, tree, patch)
+                    except ApplyError as exc:
+                        if not keep_going:
+                            raise
+                        result.failed.append(exc)
+                        continue
+                tree = new_tree
+            parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
             result.applied.append(Applied(patch.slug, parent, how))
+    finally:
+        store.close()
     return result
+
+
+def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
+    """``tree`` with ``patch`` applied in-process, or None when git must apply it: anything
+    :mod:`patchq.fastapply` does not apply exactly as ``git apply`` would (renames, modes,
+    binary, a hunk that moved), a new file that exists, a file that is missing or not a
+    regular file, a deleted file that would not end up empty."""
+    from . import fastapply
+
+    try:
+        files = fastapply.parse(patch.file.diff, patch.entry.strip)
+    except fastapply.Unsupported:
+        return None
+    if not files:
+        return None
+    changes: dict[str, tuple[str, str] | None] = {}
+    for item in files:
+        if item.old_path is None:
+            if item.new_path is None or item.new_path in changes or \
+                    store.entry(tree, item.new_path) is not None:
+                return None
+            data = fastapply.apply_file(None, item)
+            if data is None:
+                return None
+            changes[item.new_path] = (item.mode, store.write("blob", data))
+            continue
+        if item.old_path in changes or (item.new_path and item.new_path != item.old_path):
+            return None
+        found = store.entry(tree, item.old_path)
+        if found is None or found[0] not in ("100644", "100755"):
+            return None
+        kind, old = store.read(found[1])
+        data = fastapply.apply_file(old, item) if kind == "blob" else None
+        if data is None:
+            return None
+        if item.new_path is None:
+            if data:
+                return None
+            changes[item.old_path] = None
+        else:
+            changes[item.old_path] = (found[0], store.write("blob", data))
+    return store.tree_with(tree, changes) or None
+
+
+def _git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
+    """(how, tree): ``patch`` applied by git in a scratch index holding ``tree``."""
+    with git.scratch_index(tree) as index:
+        how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)
+        return how, index.write_tree()
 
 
 # -- builds remembered: the same series on the same base is the same commits -----------------
