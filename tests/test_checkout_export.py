@@ -344,3 +344,46 @@ def test_checkout_from_another_branch_leaves_it_alone(sources, tmp_path):
     assert "switched from main" in res.out
     assert git(upstream, "rev-parse", "main") == main
     assert git(upstream, "rev-parse", "downstream") == downstream
+
+
+def test_checkout_reuses_the_build_import_made_and_rebuilds_when_objects_are_gone(sources,
+                                                                                 tmp_path):
+    import json
+
+    upstream, repo = imported(sources, tmp_path)
+    builds = json.loads((upstream / ".git" / "patchq" / "builds.json").read_text())
+    (entry,) = builds.values()
+    remembered_tip = entry["applied"][-1][1]
+    run_ok(repo, "checkout", "3.11")
+    assert git(upstream, "rev-parse", "patchq/3.11") == remembered_tip
+    # lose one commit of the queue (as git gc might, had it been unreachable): rebuild, same ids
+    git(upstream, "checkout", "-q", "main")
+    git(upstream, "branch", "-D", "patchq/3.11")
+    middle = entry["applied"][3][1]
+    obj = upstream / ".git" / "objects" / middle[:2] / middle[2:]
+    assert obj.is_file()
+    obj.unlink()
+    res = run_ok(repo, "checkout", "3.11")
+    assert "built, 8 patches" in res.out
+    assert git(upstream, "rev-parse", "patchq/3.11") == remembered_tip
+    assert obj.is_file()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_in_process_apply_gives_the_commits_git_apply_gives(sources, tmp_path, kind, monkeypatch):
+    from patchq import queue
+    from patchq.workspace import Workspace
+
+    upstream, repo = imported(sources, tmp_path, kind)
+    ws = Workspace.locate(repo)
+    loaded = queue.load_series(ws.series_dir("3.11"), "3.11")
+    base = git(upstream, "rev-parse", "v1")
+    fast = queue.build(ws.git, base, loaded.patches)
+    used = []
+    real = queue.fast_tree
+    monkeypatch.setattr(queue, "fast_tree",
+                        lambda *a: used.append(real(*a) is not None))
+    slow = queue.build(ws.git, base, loaded.patches)  # every patch through git apply
+    assert [a.commit for a in fast.applied] == [a.commit for a in slow.applied]
+    assert [a.how for a in fast.applied] == [a.how for a in slow.applied]
+    assert any(used) and not all(used)  # both paths were taken (binary, rename: git)

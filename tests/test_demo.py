@@ -29,12 +29,16 @@ def test_demo_runs_every_step_and_leaves_a_usable_sample(tmp_path):
     assert {"v3.11.0", "v3.11.1", "v3.11.2"} <= set(git(upstream, "tag").split())
     assert (upstream / "Python" / "pylifecycle.c").is_file()
     assert (upstream / "Misc" / "NEWS.d").is_dir()
-    trailers = git(upstream, "log", "--format=%(trailers:key=Patchq-Slug,valueonly)",
-                   "v3.11.2..patchq/3.11").split()
-    assert len(trailers) == 5
+    # later demo steps (rebase...) may move the track: check the queue against the map
+    from patchq.model import slug_of
+    from patchq.upstream_map import UpstreamMap
+
+    base = UpstreamMap.load(repo / "upstream_map.toml").track("3.11").base_commit
+    trailers = git(upstream, "log", "--reverse",
+                   "--format=%(trailers:key=Patchq-Slug,valueonly)", f"{base}..patchq/3.11")
     series = (repo / "series" / "3.11" / "series").read_text().split()
-    assert len(series) == 5 and all(name.endswith(".patch") for name in series)
-    assert (repo / "upstream_map.toml").is_file()
+    assert len(series) >= 4 and all(name.endswith(".patch") for name in series)
+    assert trailers.split() == [slug_of(name) for name in series]
     assert git(repo, "log", "--format=%s") != ""
 
     # go on by hand: the sample is a working patch repo

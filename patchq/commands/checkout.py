@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
 from ..model import Track
-from ..queue import BuildResult, LoadedSeries, Manifest, Progress, build, load_series, record_build
+from ..queue import (
+    BuildResult,
+    LoadedSeries,
+    Manifest,
+    Progress,
+    build_cached,
+    load_series,
+    record_build,
+)
 from ..workspace import Workspace
 
 
@@ -87,7 +95,7 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     base = base_commit(git, track)
     loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)
     try:
-        result: BuildResult = build(git, base, loaded.patches, progress=progress)
+        result: BuildResult = build_cached(git, base, loaded.patches, progress=progress)
     except ApplyError as exc:
         raise ApplyError(f"patch {exc.slug} does not apply on {track.base}: {exc.details}",
                          f"fix series/{track_name}/{exc.slug} or rebase the track",

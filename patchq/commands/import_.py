@@ -17,7 +17,7 @@ from ..clock import today
 from ..errors import MapError, SeriesError
 from ..files import FileSet
 from ..model import SeriesEntry, Track, slug_of, slugify_subject, valid_slug
-from ..queue import Progress, build, commit_description, load_series
+from ..queue import Progress, build_cached, commit_description, load_series
 from ..seriesdir import SERIES, check_relative, discover_format_patch_files, read_series
 from ..workspace import Workspace
 
@@ -259,7 +259,8 @@ def import_series(ws: Workspace, source: str, track: str, base: str,
     written = fileset.apply()
     try:
         loaded = load_series(target, track)
-        built = build(git, base_commit, loaded.patches, keep_going=True, progress=progress)
+        built = build_cached(git, base_commit, loaded.patches, keep_going=True,
+                             progress=progress)
         result.not_applying = [(e.slug, e.details) for e in built.failed]
         result.slugs = [p.slug for p in loaded.patches]
         ws.map.set_track(Track(name=track, follows=follows or _follows(git, base, track),

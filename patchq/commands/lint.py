@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import PatchqError, SeriesError
 from ..model import Problem, valid_slug
 from ..patchfile import diff_stats
-from ..queue import LoadedPatch, LoadedSeries, build, plan_export
+from ..queue import LoadedPatch, LoadedSeries, build_cached, plan_export
 from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
 from ..workspace import SERIES_DIR, Workspace
 from .checkout import base_commit
@@ -93,7 +93,7 @@ def lint_track(ws: Workspace, track: str, check_export: bool = False,
     except PatchqError as exc:
         problems.append(Problem(track, "no-base", exc.message))
         return problems
-    result = build(git, base, loaded.patches, keep_going=True)
+    result = build_cached(git, base, loaded.patches, keep_going=True)
     for failure in result.failed:
         problems.append(Problem(track, "does-not-apply",
                                 f"does not apply on {tr.base}: {failure.details}", failure.slug))
