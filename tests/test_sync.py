@@ -244,3 +244,45 @@ def test_token_never_written_even_in_a_crash(sample, token, tmp_path, monkeypatc
     assert "token *** is not allowed here" in outputs[1].err
     assert CANARY.encode() not in _everything(tmp_path)
     assert CANARY.encode() not in _everything(Path(os.environ["HOME"]))
+
+
+class MemoryForge:
+    """The Forge protocol in memory: commands take any forge, not only GitHub."""
+
+    def __init__(self, pulls, issues):
+        self.pulls, self.issues, self.asked = pulls, issues, []
+
+    def get_issue(self, repo, number):
+        self.asked.append(("issue", number))
+        return self.issues[number]
+
+    def get_pull(self, repo, number):
+        self.asked.append(("pull", number))
+        return self.pulls[number]
+
+    def review_state(self, repo, number):
+        return "changes_requested"
+
+    def search_pulls(self, repo, terms, limit=5):
+        self.asked.append(("search", tuple(terms)))
+        return []
+
+    def get_repo(self, full_name):
+        raise AssertionError("not needed")
+
+
+def test_any_forge(built, tmp_path, monkeypatch):
+    from patchq.commands.sync import sync as run
+    from patchq.forge import IssueInfo, PullInfo, Ref
+    from patchq.workspace import Workspace
+
+    monkeypatch.setenv("PATCHQ_NOW", NOW)
+    repo, _ = copy(built, tmp_path)
+    pulls = {n: PullInfo(Ref(REPO, n), f"PR {n}", "open", base="main") for n in (8, 10, 101235)}
+    issues = {n: IssueInfo(Ref(REPO, n), f"issue {n}", "open") for n in (9, 101234)}
+    forge = MemoryForge(pulls, issues)
+    result = run(Workspace.locate(repo), forge)
+    assert result.written and result.searched == 1
+    assert ("search", ("Explain the subprocess error in the browser",)) in forge.asked
+    assert github_of(repo, FIX)["review"] == "changes_requested"
+    assert github_of(repo, FIX)["submission"] == "open-pr"

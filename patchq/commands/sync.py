@@ -126,7 +126,7 @@ def search_terms(slug: str, subject: str, message: str = "") -> tuple[str, ...]:
     ``gh-N:`` prefix), the ``gh-N`` it names, and its slug when the slug is not just the
     subject.
 
-    >>> search_terms("gh-101234-Fix-it", "[PATCH 4/5] gh-101234: Fix platform.system()")
+    >>> search_terms("gh-101234-Fix-platform", "[PATCH 4/5] gh-101234: Fix platform.system()")
     ('Fix platform.system()', 'gh-101234')
     >>> search_terms("deb-locations", "Debian: Use Debian locations", "")
     ('Debian: Use Debian locations', 'deb-locations')
@@ -137,7 +137,8 @@ def search_terms(slug: str, subject: str, message: str = "") -> tuple[str, ...]:
         terms.append(core[:120])
     for number in dict.fromkeys(_GH.findall(subject + "\n" + message)):
         terms.append(f"gh-{number}")
-    if slug != slugify_subject(subject) and len(slug) >= 6:
+    named = slugify_subject(subject, limit=len(subject) + 1).lower()
+    if not named.startswith(slug.lower()) and len(slug) >= 6:  # format-patch cuts names short
         terms.append(slug)
     return tuple(dict.fromkeys(terms))
 
