@@ -354,10 +354,34 @@ def _same_description(commit: QueueCommit, patch: LoadedPatch) -> bool:
             and commit.author_name == expected.name and commit.author_email == expected.email)
 
 
-def _applies_to(git: Git, patch: LoadedPatch, commit: QueueCommit) -> bool:
+class _Objects:
+    """An ObjectStore opened on first use (export often needs none), closed by ``close``."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._store = None
+
+    def get(self):
+        if self._store is None:
+            from .git import ObjectStore
+
+            self._store = ObjectStore(self.git)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _applies_to(git: Git, patch: LoadedPatch, commit: QueueCommit,
+                objects: _Objects | None = None) -> bool:
     """Does the file, applied to the commit's parent, give exactly the commit's tree?"""
     if patch.file.is_empty:
         return git.tree_of(commit.parent) == commit.tree
+    if objects is not None:  # in-process when the patch allows it: the same tree git gives
+        tree = fast_tree(objects.get(), commit.parent, patch)
+        if tree is not None:
+            return tree == commit.tree
     with git.scratch_index(git.tree_of(commit.parent)) as index:
         try:
             index.apply(patch.path, patch.entry.strip, three_way=False, slug=patch.slug)
@@ -370,13 +394,13 @@ _EFFECT_SEARCH_LIMIT = 20  # removed patches compared by effect with a commit th
 
 
 def _same_effect_as(git: Git, commit: QueueCommit, existing: dict[str, LoadedPatch],
-                    candidates: dict[str, str]) -> str | None:
+                    candidates: dict[str, str], objects: _Objects | None = None) -> str | None:
     """The removed patch (among ``candidates``: subject -> slug) whose file gives exactly
     ``commit``'s change; it is taken out of ``candidates``."""
     if len(candidates) > _EFFECT_SEARCH_LIMIT:
         return None
     for subject, slug in list(candidates.items()):
-        if _applies_to(git, existing[slug], commit):
+        if _applies_to(git, existing[slug], commit, objects):
             del candidates[subject]
             return slug
     return None
@@ -426,39 +450,43 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
     taken = set(old_names)
 
     # first pass: what each commit is (unchanged, renamed, changed, added); which keep their diff
-    same_effect: set[int] = set()  # positions whose description changed but whose diff did not
-    for position, (commit, slug) in enumerate(zip(commits, slugs)):
-        plan.commits[slug] = commit.sha
-        patch = existing.get(slug)
-        renamed = False
-        if patch is None:
-            old_slug = removed_by_subject.pop(commit.message.partition("\n")[0], None) or \
-                _same_effect_as(git, commit, existing, removed_by_subject)
-            if old_slug is not None and not commit.slug:
-                # a commit that lost its trailer (reworded by hand) is still that patch
-                del plan.commits[slug]
-                slug = slugs[position] = old_slug
-                plan.commits[slug] = commit.sha
-                patch = existing[old_slug]
-                removed_slugs.remove(old_slug)
-            elif old_slug is not None:
-                patch, renamed = existing[old_slug], True
-                plan.renamed.append((old_slug, slug))
-        if patch is not None and slug not in refresh:
-            if manifest.digest_for(commit.sha) == patch.digest:
-                applies = same = True
-            else:
-                same = _same_description(commit, patch)
-                applies = _applies_to(git, patch, commit)
-            if same and applies and not renamed:
-                plan.entries.append(patch.entry)
-                plan.unchanged.append(slug)
-                plan.digests[commit.sha] = patch.digest
-                continue
-            if applies:
-                same_effect.add(position)
-        to_render.append((position, commit, slug, patch))
-        plan.entries.append(SeriesEntry(name=""))  # placeholder, filled below
+    objects = _Objects(git)
+    try:
+        same_effect: set[int] = set()  # positions whose description alone changed
+        for position, (commit, slug) in enumerate(zip(commits, slugs)):
+            plan.commits[slug] = commit.sha
+            patch = existing.get(slug)
+            renamed = False
+            if patch is None:
+                old_slug = removed_by_subject.pop(commit.message.partition("\n")[0], None) or \
+                    _same_effect_as(git, commit, existing, removed_by_subject, objects)
+                if old_slug is not None and not commit.slug:
+                    # a commit that lost its trailer (reworded by hand) is still that patch
+                    del plan.commits[slug]
+                    slug = slugs[position] = old_slug
+                    plan.commits[slug] = commit.sha
+                    patch = existing[old_slug]
+                    removed_slugs.remove(old_slug)
+                elif old_slug is not None:
+                    patch, renamed = existing[old_slug], True
+                    plan.renamed.append((old_slug, slug))
+            if patch is not None and slug not in refresh:
+                if manifest.digest_for(commit.sha) == patch.digest:
+                    applies = same = True
+                else:
+                    same = _same_description(commit, patch)
+                    applies = _applies_to(git, patch, commit, objects)
+                if same and applies and not renamed:
+                    plan.entries.append(patch.entry)
+                    plan.unchanged.append(slug)
+                    plan.digests[commit.sha] = patch.digest
+                    continue
+                if applies:
+                    same_effect.add(position)
+            to_render.append((position, commit, slug, patch))
+            plan.entries.append(SeriesEntry(name=""))  # placeholder, filled below
+    finally:
+        objects.close()
 
     # second pass: names and bytes of the files to write
     diffs = git.commit_diffs([c.sha for p, c, _, _ in to_render if p not in same_effect])
