@@ -708,6 +708,17 @@ def _mode(text: str) -> str:
     return format(int(text, 8), "o")
 
 
+def _tree_record(entry: tuple[str, str, str]) -> bytes:
+    mode, name, sha = entry
+    return f"{mode} ".encode() + name.encode("utf-8", "surrogateescape") + b"\0" + \
+        bytes.fromhex(sha)
+
+
+def _tree_key(entry: tuple[str, str, str]) -> bytes:
+    """git's order of tree entries: by name, a directory as if it ended with "/"."""
+    return entry[1].encode("utf-8", "surrogateescape") + (b"/" if entry[0] == _TREE_MODE else b"")
+
+
 class ObjectStore:
     """Reads objects through one ``git cat-file --batch`` process and writes loose objects
     in-process, so building hundreds of commits and trees costs no git process each.
@@ -728,7 +739,8 @@ class ObjectStore:
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         except OSError as exc:
             raise GitError(f"could not run git: {exc}", "is git installed?") from exc
-        self._trees: dict[str, list[tuple[str, str, str]]] = {}
+        self._trees: dict[str, tuple[list, dict, list]] = {}
+        self._commits: dict[str, bytes] = {}
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -736,17 +748,31 @@ class ObjectStore:
             self._proc.wait()
 
     def read(self, sha: str) -> tuple[str, bytes]:
-        """(type, data) of an object."""
+        """(type, data) of an object (commits are remembered: they are read again and again)."""
+        cached = self._commits.get(sha)
+        if cached is not None:
+            return "commit", cached
+        return self.read_many([sha])[0]
+
+    def read_many(self, shas: Sequence[str]) -> list[tuple[str, bytes]]:
+        """Several objects in one round trip to ``git cat-file`` (asked in chunks small enough
+        for the pipe, so neither side waits on the other)."""
         proc = self._proc
-        proc.stdin.write(sha.encode() + b"\n")
-        proc.stdin.flush()
-        header = proc.stdout.readline().decode()
-        parts = header.split()
-        if len(parts) != 3:
-            raise GitError(f"object {sha} is missing from {self.git.path}",
-                           "run `git fsck`; fetch the commits again")
-        data = proc.stdout.read(int(parts[2]) + 1)[:-1]
-        return parts[1], data
+        out: list[tuple[str, bytes]] = []
+        for start in range(0, len(shas), 500):
+            chunk = shas[start:start + 500]
+            proc.stdin.write(b"".join(s.encode() + b"\n" for s in chunk))
+            proc.stdin.flush()
+            for sha in chunk:
+                parts = proc.stdout.readline().decode().split()
+                if len(parts) != 3:
+                    raise GitError(f"object {sha} is missing from {self.git.path}",
+                                   "run `git fsck`; fetch the commits again")
+                data = proc.stdout.read(int(parts[2]) + 1)[:-1]
+                if parts[1] == "commit":
+                    self._commits[sha] = data
+                out.append((parts[1], data))
+        return out
 
     def write(self, kind: str, data: bytes) -> str:
         import hashlib
@@ -759,7 +785,7 @@ class ObjectStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=path.parent)
             with os.fdopen(handle, "wb") as out:
-                out.write(zlib.compress(raw))
+                out.write(zlib.compress(raw, 1))
             os.chmod(tmp, 0o444)
             os.replace(tmp, path)
         return sha
@@ -768,41 +794,51 @@ class ObjectStore:
 
     def tree(self, sha: str) -> list[tuple[str, str, str]]:
         """The entries (mode, name, sha) of a tree object, in git's order."""
+        return self._tree(sha)[0]
+
+    def _tree(self, sha: str) -> tuple[list, dict, list]:
+        """(entries, name -> position, encoded entries) of a tree, parsed once."""
         cached = self._trees.get(sha)
         if cached is not None:
             return cached
         kind, data = self.read(sha)
         if kind == "commit":
-            return self.tree(data[5:45].decode())
+            return self._tree(data[5:45].decode())
         if kind != "tree":
             raise GitError(f"object {sha} is a {kind}, not a tree")
-        entries, at = [], 0
+        entries, records, at = [], [], 0
         while at < len(data):
             space = data.index(b" ", at)
             nul = data.index(b"\0", space)
             entries.append((data[at:space].decode(), data[space + 1:nul].decode(
                 "utf-8", "surrogateescape"), data[nul + 1:nul + 21].hex()))
+            records.append(data[at:nul + 21])
             at = nul + 21
-        self._trees[sha] = entries
-        return entries
+        cached = (entries, {e[1]: i for i, e in enumerate(entries)}, records)
+        self._trees[sha] = cached
+        return cached
+
+    def _store_tree(self, entries: list, index: dict | None, records: list) -> str:
+        sha = self.write("tree", b"".join(records))
+        if index is None:
+            index = {e[1]: i for i, e in enumerate(entries)}
+        self._trees[sha] = (entries, index, records)
+        return sha
 
     def make_tree(self, entries: list[tuple[str, str, str]]) -> str:
-        ordered = sorted(entries, key=lambda e: e[1].encode("utf-8", "surrogateescape")
-                         + (b"/" if e[0] == _TREE_MODE else b""))
-        data = b"".join(f"{mode} ".encode() + name.encode("utf-8", "surrogateescape") + b"\0"
-                        + bytes.fromhex(sha) for mode, name, sha in ordered)
-        sha = self.write("tree", data)
-        self._trees[sha] = ordered
-        return sha
+        ordered = sorted(entries, key=_tree_key)
+        return self._store_tree(ordered, None, [_tree_record(e) for e in ordered])
 
     def entry(self, tree: str, path: str) -> tuple[str, str] | None:
         """(mode, sha) at ``path`` in ``tree``, or None."""
         parts = path.split("/")
         current = tree
         for number, name in enumerate(parts):
-            found = next((e for e in self.tree(current) if e[1] == name), None)
-            if found is None:
+            entries, index, _ = self._tree(current)
+            at = index.get(name)
+            if at is None:
                 return None
+            found = entries[at]
             if number == len(parts) - 1:
                 return found[0], found[2]
             if found[0] != _TREE_MODE:
@@ -820,23 +856,36 @@ class ObjectStore:
                 below.setdefault(head, {})[rest] = value
             else:
                 here[head] = value
-        entries = {e[1]: e for e in self.tree(tree)} if tree else {}
+        old_entries, index, old_records = self._tree(tree) if tree else ([], {}, [])
+        updates: dict[str, tuple[str, str, str] | None] = {}
         for name, value in here.items():
-            if value is None:
-                entries.pop(name, None)
-            else:
-                entries[name] = (_mode(value[0]), name, value[1])
+            updates[name] = None if value is None else (_mode(value[0]), name, value[1])
         for name, sub in below.items():
-            old = entries.get(name)
+            at = index.get(name)
+            old = old_entries[at] if at is not None else None
             subtree = old[2] if old is not None and old[0] == _TREE_MODE else ""
             new = self.tree_with(subtree, sub)
-            if new == "":
-                entries.pop(name, None)
+            updates[name] = None if new == "" else (_TREE_MODE, name, new)
+        entries, records = list(old_entries), list(old_records)
+        reorder = False
+        for name, value in updates.items():
+            at = index.get(name)
+            if at is None:
+                if value is not None:
+                    entries.append(value)
+                    reorder = True
+            elif value is None:
+                entries[at] = None
+                reorder = True
             else:
-                entries[name] = (_TREE_MODE, name, new)
-        if not entries:
-            return ""
-        return self.make_tree(list(entries.values()))
+                if (entries[at][0] == _TREE_MODE) != (value[0] == _TREE_MODE):
+                    reorder = True  # a file became a directory or back: its place changes
+                entries[at] = value
+                records[at] = _tree_record(value)
+        if reorder:
+            entries = [e for e in entries if e is not None]
+            return self.make_tree(entries) if entries else ""
+        return self._store_tree(entries, index, records)
 
     def commit(self, tree: str, parents: Sequence[str], message: str, author: Identity,
                committer: Identity | None = None) -> str:
@@ -902,7 +951,12 @@ def merge_trees(git: Git, store: ObjectStore, base_commit: str, ours_tree: str,
                 theirs_commit: str) -> MergeResult:
     """Cherry-pick in memory: merge ``theirs_commit`` (whose parent is ``base_commit``) into
     ``ours_tree``. One ``git merge-tree --write-tree`` (ort: renames, modes, binaries)."""
-    who = Identity("patchq", "patchq@patchq.invalid", "0 +0000")
+    # dated like theirs: git walks history newest first to find the merge base (an old date
+    # would make it walk everything down to that date)
+    _, data = store.read(theirs_commit)
+    stamp = re.search(rb"^committer .*> (\d+ [+-]\d{4})$", data, re.MULTILINE)
+    who = Identity("patchq", "patchq@patchq.invalid",
+                   stamp.group(1).decode() if stamp else "0 +0000")
     ours = store.commit(ours_tree, [base_commit], "patchq merge side\n", who)
     res = git.run("merge-tree", "--write-tree", "-z", "--messages", ours, theirs_commit,
                   ok=(0, 1), config=("-c", "merge.renames=true", "-c", "diff.renames=true"))
@@ -929,15 +983,21 @@ def merge_trees(git: Git, store: ObjectStore, base_commit: str, ours_tree: str,
                        messages=tuple(messages))
 
 
-def paths_log(git: Git, rev_range: str, paths: Sequence[str], deleted: bool = False,
-              limit: int = 20) -> list[str]:
-    """Commits of ``rev_range`` touching ``paths`` (only those deleting them if ``deleted``)."""
+def paths_touched(git: Git, rev_range: str, paths: Sequence[str]) -> list[tuple[str, list]]:
+    """The commits of ``rev_range`` touching any of ``paths``, newest first, each with its
+    [(status, path)] (one ``git log``; every path when there are too many to name)."""
     if not paths:
         return []
-    args = ["log", "--format=%H", "--no-merges", f"-{limit}"]
-    if deleted:
-        args.append("--diff-filter=D")
-    return git.out(*args, rev_range, "--", *paths).split()
+    limit = ["--", *paths] if len(paths) <= 500 else []
+    res = git.run("log", "--format=%x01%H", "--name-status", "-z", "--no-merges",
+                  "--no-renames", rev_range, *limit)
+    out: list[tuple[str, list]] = []
+    for record in res.stdout.decode("utf-8", "surrogateescape").split("\x01")[1:]:
+        fields = [f.strip("\n") for f in record.split("\0")]
+        sha, rest = fields[0], [f for f in fields[1:] if f]
+        files = [(rest[i], rest[i + 1]) for i in range(0, len(rest) - 1, 2)]
+        out.append((sha, files))
+    return out
 
 
 def exact_tag(git: Git, commit: str) -> str | None:

@@ -29,10 +29,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .git import Git, ObjectStore, merge_trees, paths_log, raw_changes
+from .git import Git, ObjectStore, merge_trees, paths_touched, raw_changes
 from .model import Outcome
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
+_MERGED = "(merged)"  # pending outcomes, decided in batches before the engine returns
+_CONFLICTED = "(conflicted)"
 Progress = Callable[[int, int, str], None]
 
 _crash = {"count": 0}
@@ -164,7 +166,15 @@ def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
 
 
 class Engine:
-    """Moves ``patches`` (the old queue on ``old_base``) onto ``new_base``."""
+    """Moves ``patches`` (the old queue on ``old_base``) onto ``new_base``.
+
+    Git processes are batched: a pass moves every patch it can (in-process when no merge is
+    needed, one ``git merge-tree`` otherwise) and leaves the outcome of clean merges, and of
+    conflicts it need not stop at, pending; then one diff run classifies them and one
+    detection run answers for all that need it. In the rare case where detection finds a
+    merged patch's whole change in the new base, the patch is dropped and the patches after
+    it are moved again from there.
+    """
 
     def __init__(self, git: Git, store: ObjectStore, old_base: str, new_base: str,
                  new_ref: str, patches: Sequence[OldPatch], *, on_conflict: str = "stop",
@@ -181,7 +191,10 @@ class Engine:
         self.progress = progress
         self._raw: dict | None = None
         self._detector = None
+        self._findings: dict[str, object] = {}
         self._trees: dict[str, str] = {}
+        self._parents: dict[str, str] = {}  # slug -> the new parent it was moved onto
+        self._conflicts: dict[str, object] = {}  # slug -> MergeResult, while pending
 
     @property
     def range(self) -> str:
@@ -209,15 +222,20 @@ class Engine:
                                       since=self.old_base)
         return self._detector
 
-    def detect(self, items: Sequence[tuple[OldPatch, str]]):
-        """Findings for (patch, message) pairs, in one batch."""
+    def findings(self, slugs: Sequence[str]) -> dict:
+        """Detection's finding for each slug, in one batch (remembered: a finding compares a
+        patch with the new base, wherever the patch sits in the new queue)."""
         from .detect import PatchChange
 
-        if not items:
-            return []
-        changes = [PatchChange(slug=p.slug, commit=p.commit, message=message,
-                               record=self.records.get(p.slug, {})) for p, message in items]
-        return self.detector().find_all(changes)
+        by_slug = {p.slug: p for p in self.patches}
+        missing = [s for s in dict.fromkeys(slugs) if s not in self._findings]
+        if missing:
+            changes = [PatchChange(slug=s, commit=by_slug[s].commit,
+                                   message=self.message_of(by_slug[s].commit),
+                                   record=self.records.get(s, {})) for s in missing]
+            for slug, finding in zip(missing, self.detector().find_all(changes)):
+                self._findings[slug] = finding
+        return {s: self._findings[s] for s in slugs}
 
     def message_of(self, commit: str) -> str:
         _, data = self.store.read(commit)
@@ -228,6 +246,19 @@ class Engine:
     def run(self, start: int, parent: str, results: list[PatchResult]) -> Stop | None:
         """Move patches[start:] onto ``parent``, appending to ``results``. Returns a Stop at a
         conflict when ``on_conflict`` is "stop" (that patch gets no result yet)."""
+        first = len(results)
+        self.store.read_many([p.commit for p in self.patches[start:]])  # one round trip
+        while True:
+            stop = self._pass(start, parent, results)
+            redo = self._settle(results, first)
+            if redo is None:
+                return stop
+            # a merged patch turned out to be upstream: move the ones after it again
+            index = next(i for i, p in enumerate(self.patches) if p.slug == redo.slug)
+            del results[results.index(redo) + 1:]
+            start, parent = index + 1, self._parents[redo.slug]
+
+    def _pass(self, start: int, parent: str, results: list[PatchResult]) -> Stop | None:
         total = len(self.patches)
         raw = self.raw()
         parent_tree = self.tree_of(parent)
@@ -235,6 +266,7 @@ class Engine:
             patch = self.patches[index]
             if self.progress:
                 self.progress(index + 1, total, patch.slug)
+            self._parents[patch.slug] = parent
             result, new_parent, stop = self._move(index, patch, parent, parent_tree,
                                                   raw[patch.commit])
             if stop is not None:
@@ -269,92 +301,124 @@ class Engine:
                                     upstream={"state": "present"}), parent, None)
             commit = rewrite_commit(store, patch.commit, merge.tree, parent)
             self._trees[commit] = merge.tree
-            result = self._merged(patch, commit)
-            if result.outcome == Outcome.UPSTREAM.value:
-                return result, parent, None
-            return result, commit, None
+            return PatchResult(patch.slug, _MERGED, patch.commit, commit), commit, None
         # a conflict: gone, upstream in another shape, or a person's job
         before = [c.path for c in changes if not c.added]
         if before and not any(c.added for c in changes) and \
                 all(store.entry(parent_tree, p) is None for p in before):
-            gone = paths_log(self.git, self.range, before, deleted=True)
             shown = ", ".join(before[:3]) + (" ..." if len(before) > 3 else "")
             verb = "exists" if len(before) == 1 else "exist"
             return (PatchResult(
                 patch.slug, Outcome.OBSOLETE.value, patch.commit,
-                evidence=[evidence("files-gone", gone, f"{shown} no longer {verb} in "
+                evidence=[evidence("files-gone", [], f"{shown} no longer {verb} in "
                                    f"{self.new_ref}")],
                 upstream={"state": "absent"}), parent, None)
-        finding = self.detect([(patch, self.message_of(patch.commit))])[0]
-        state = finding.state.value
-        found = [e.as_json() for e in finding.evidence]
-        hunks = {"hunks_total": finding.hunks_total, "hunks_present": finding.hunks_present}
-        if state == "present":
-            return (PatchResult(patch.slug, Outcome.UPSTREAM.value, patch.commit,
-                                evidence=found, upstream={"state": state, **hunks}),
-                    parent, None)
         if self.on_conflict == "stop":
-            return None, parent, Stop(index, patch.slug, parent, merge.conflicts,
-                                      _conflict_lines(merge.messages))
-        return (PatchResult(patch.slug, Outcome.CONFLICT.value, patch.commit, evidence=found,
-                            files=list(merge.conflicts), needs_person=True,
-                            detail="set aside: " + "; ".join(_conflict_lines(merge.messages)[:3]),
-                            upstream={"state": state, **hunks}), parent, None)
+            finding = self.findings([patch.slug])[patch.slug]
+            if finding.state.value != "present":
+                return None, parent, Stop(index, patch.slug, parent, merge.conflicts,
+                                          _conflict_lines(merge.messages))
+        self._conflicts[patch.slug] = merge
+        return PatchResult(patch.slug, _CONFLICTED, patch.commit), parent, None
 
     def conflict_result(self, stop: Stop) -> PatchResult:
         patch = self.patches[stop.index]
-        return PatchResult(patch.slug, Outcome.CONFLICT.value, patch.commit,
-                           files=list(stop.files), needs_person=True,
-                           detail="; ".join(stop.messages[:3]))
-
-    # -- the end: outcomes of merged patches, evidence of dropped ones --------------------------
-
-    def _merged(self, patch: OldPatch, commit: str) -> PatchResult:
-        """The outcome of a clean 3-way merge, from the diff before and after. A merge that
-        dropped hunks (or changed +/- lines) asks detection: when every hunk of the patch is
-        in the new base (what is left being release notes or tests upstream wrote its own
-        way), the patch is upstream."""
-        diffs = self.git.commit_diffs([patch.commit, commit])
-        outcome, detail, kept, total = classify(diffs.get(patch.commit, b""),
-                                                diffs.get(commit, b""), patch.has_index)
-        result = PatchResult(patch.slug, outcome.value, patch.commit, commit, detail=detail,
-                             upstream={"state": "absent"})
-        if outcome not in (Outcome.PARTIAL, Outcome.MODIFIED):
-            return result
-        finding = self.detect([(patch, self.message_of(patch.commit))])[0]
-        found = [e.as_json() for e in finding.evidence]
-        hunks = {"hunks_total": finding.hunks_total, "hunks_present": finding.hunks_present}
-        if finding.state.value == "present":
-            left = [c.path for c in raw_changes(self.git, [commit])[commit]]
-            shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
-            return PatchResult(patch.slug, Outcome.UPSTREAM.value, patch.commit,
-                               evidence=found, upstream={"state": "present", **hunks},
-                               detail=f"the 3-way merge left only {shown}, which "
-                                      f"{self.new_ref} has in its own form")
-        if outcome is Outcome.PARTIAL:
-            paths = [c.path for c in self.raw()[patch.commit]]
-            result.evidence = found + [evidence("hunks", paths_log(self.git, self.range, paths),
-                                                detail)]
-            result.detail = ""
-            result.upstream = {"state": "partial", "hunks_total": total,
-                               "hunks_present": total - kept}
+        finding = self._findings.get(patch.slug)
+        result = PatchResult(patch.slug, Outcome.CONFLICT.value, patch.commit,
+                             files=list(stop.files), needs_person=True,
+                             detail="; ".join(stop.messages[:3]))
+        if finding is not None:
+            _found(result, finding)
         return result
 
-    def finish(self, results: list[PatchResult]) -> None:
-        """Evidence for the patches an empty 3-way merge dropped (detection in one batch)."""
+    # -- settling pending outcomes in batches ---------------------------------------------
+
+    def _settle(self, results: list[PatchResult], first: int) -> PatchResult | None:
+        """Decide every pending outcome from ``results[first:]``; return the first merged
+        patch found to be upstream after all (its followers must move again), or None."""
+        pending = [r for r in results[first:] if r.outcome in (_MERGED, _CONFLICTED)]
+        if not pending:
+            return None
         by_slug = {p.slug: p for p in self.patches}
-        wanted = [r for r in results if r.outcome == Outcome.UPSTREAM.value and not r.evidence]
+        merged = [r for r in pending if r.outcome == _MERGED]
+        diffs = self.git.commit_diffs([r.old_commit for r in merged]
+                                      + [r.new_commit for r in merged]) if merged else {}
+        ask = []
+        for result in merged:
+            outcome, detail, kept, total = classify(
+                diffs.get(result.old_commit, b""), diffs.get(result.new_commit, b""),
+                by_slug[result.slug].has_index)
+            result.outcome, result.detail = outcome.value, detail
+            result.upstream = {"state": "absent"}
+            if outcome is Outcome.PARTIAL:
+                result.upstream = {"state": "partial", "hunks_total": total,
+                                   "hunks_present": total - kept}
+            if outcome in (Outcome.PARTIAL, Outcome.MODIFIED):
+                ask.append(result)
+        ask += [r for r in pending if r.outcome == _CONFLICTED]
+        found = self.findings([r.slug for r in ask])
+        redo = None
+        for result in ask:
+            finding = found[result.slug]
+            present = finding.state.value == "present"
+            if result.outcome == _CONFLICTED:
+                merge = self._conflicts.pop(result.slug)
+                if present:
+                    result.outcome = Outcome.UPSTREAM.value
+                else:
+                    result.outcome, result.needs_person = Outcome.CONFLICT.value, True
+                    result.files = list(merge.conflicts)
+                    result.detail = "set aside: " + "; ".join(
+                        _conflict_lines(merge.messages)[:3])
+                _found(result, finding)
+            elif present:
+                left = [c.path for c in raw_changes(self.git, [result.new_commit])[
+                    result.new_commit]]
+                shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
+                result.outcome, result.new_commit = Outcome.UPSTREAM.value, None
+                result.detail = (f"the 3-way merge left only {shown}, which {self.new_ref} "
+                                 "has in its own form")
+                _found(result, finding)
+                if redo is None or results.index(result) < results.index(redo):
+                    redo = result
+            elif result.outcome == Outcome.PARTIAL.value:
+                result.evidence = [e.as_json() for e in finding.evidence] + [
+                    evidence("hunks", [], result.detail)]
+                result.detail = ""
+        return redo
+
+    def finish(self, results: list[PatchResult]) -> None:
+        """Evidence for dropped and partial patches: detection for the ones an empty merge
+        dropped, and the upstream commits touching each one's files (one ``git log``)."""
+        empty = [r for r in results if r.outcome == Outcome.UPSTREAM.value and not r.evidence]
+        if empty:
+            found = self.findings([r.slug for r in empty])
+            for result in empty:
+                result.evidence = [e.as_json() for e in found[result.slug].evidence] + [
+                    evidence("empty-apply", [],
+                             f"a clean 3-way merge onto {self.new_ref} changes nothing")]
+        wanted = [(r, item) for r in results for item in r.evidence
+                  if item["method"] in ("empty-apply", "hunks", "files-gone")
+                  and not item["commits"]]
         if not wanted:
             return
         changes = self.raw()
-        findings = self.detect([(by_slug[r.slug], self.message_of(r.old_commit))
-                                for r in wanted])
-        for result, finding in zip(wanted, findings):
-            paths = [c.path for c in changes.get(result.old_commit, [])]
-            touching = paths_log(self.git, self.range, paths)
-            result.evidence = [e.as_json() for e in finding.evidence] + [evidence(
-                "empty-apply", touching,
-                f"a clean 3-way merge onto {self.new_ref} changes nothing")]
+        paths = {c.path for r, _ in wanted for c in changes.get(r.old_commit, [])}
+        touching = paths_touched(self.git, self.range, sorted(paths))
+        for result, item in wanted:
+            mine = {c.path for c in changes.get(result.old_commit, [])}
+            deleting = item["method"] == "files-gone"
+            commits = [sha for sha, files in touching
+                       if any((path in mine) and (not deleting or status == "D")
+                              for status, path in files)]
+            item["commits"] = commits[:20]
+
+
+def _found(result: PatchResult, finding) -> None:
+    """Put detection's evidence and hunk counts on a result."""
+    result.evidence = [e.as_json() for e in finding.evidence] + result.evidence
+    result.upstream = {"state": finding.state.value, "hunks_total": finding.hunks_total,
+                       "hunks_present": finding.hunks_present}
 
 
 def _conflict_lines(messages: Sequence[str]) -> tuple[str, ...]:

@@ -455,9 +455,11 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
             _materialize(git, state)
             return _result(state, "stopped", results)
         engine.finish(results)
+        tip = _tip(results, state["to"]["commit"])
+        if tip not in state["branch_values"]:
+            state["branch_values"].append(tip)  # where the branch goes at the end
         state.update(phase="finishing", results=[r.as_json() for r in results],
-                     next=len(engine.patches), tip=_tip(results, state["to"]["commit"]),
-                     stop=None)
+                     next=len(engine.patches), tip=tip, stop=None)
         _save(git, state)
         crash_point("outcomes saved")
     if state["phase"] == "stopped":
@@ -484,11 +486,11 @@ def _finish(ws: Workspace, git: Git, state: dict) -> RebaseResult:
     track = state["track"]
     crash_point("finishing")
     try:
-        _restore(ws, git, state)
+        if _restore(ws, git, state):
+            ws.reload_map()
     except OSError as exc:
         raise _disk_error(exc) from None
     crash_point("originals restored")
-    ws.reload_map()
     loaded = load_series(ws.series_dir(track), track)
     results = _results(state)
     tip, to_commit = state["tip"], state["to"]["commit"]
@@ -589,6 +591,13 @@ def _record_map(ws: Workspace, state: dict, results: list[PatchResult]) -> None:
         else:
             record["carried"] = True
             _set(record, "dropped", None)
+        state_here = result.upstream.get("state", "absent")
+        if state_here == "absent" and not (result.evidence and result.outcome in (
+                Outcome.CONFLICT.value,)):
+            # nothing of it upstream: no table (the outcome says it); an older one goes
+            if ref in record.get("upstream", {}):
+                del record["upstream"][ref]
+            continue
         if "upstream" not in record:
             record["upstream"] = tomlkit.table(is_super_table=True)
         entry = tomlkit.table()
