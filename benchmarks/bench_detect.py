@@ -17,6 +17,9 @@
 2. ``patchq status 3.11 --against main 3.12 3.11`` on the demo's sample (goal: under 1 s),
    beside ``patchq --version`` (the start-up alone).
 
+3. With ``PATCHQ_REALDATA`` set: ``patchq status`` of Debian's 3.13.5 series (62 patches)
+   against v3.13.15, beside ``git log -p v3.13.5..v3.13.15 | git patch-id --stable``.
+
 Run: ``python benchmarks/bench_detect.py [--patches 100] [--commits 20000] [--runs 5]``.
 """
 
@@ -124,6 +127,25 @@ def bench_demo(runs: int, root: Path) -> dict:
     return {"median": {k: statistics.median(v) for k, v in times.items()}}
 
 
+def bench_realdata(data: Path, runs: int, root: Path) -> dict:
+    """Debian's 3.13.5 series (62 patches) against v3.13.15 (one commit per release)."""
+    upstream, repo = root / "rd-cpython", root / "rd-patches"
+    timed(["git", "clone", "-q", str(data / "cpython"), str(upstream)])
+    repo.mkdir()
+    timed(patchq("-C", str(repo), "init", "--upstream", str(upstream)))
+    timed(patchq("-C", str(repo), "import", str(data / "debian" / "3.13.5"), "--track", "3.13",
+                 "--base", "v3.13.5"))
+    timed(patchq("-C", str(repo), "checkout", "3.13"))
+    baseline = [("set -o pipefail; git log -p v3.13.5..v3.13.15 | git patch-id --stable "
+                ">/dev/null")]
+    status = patchq("-C", str(repo), "status", "3.13", "--against", "v3.13.15", "--no-write")
+    times: dict[str, list[float]] = {"baseline": [], "status": []}
+    for _ in range(runs):
+        times["baseline"].append(timed(baseline, upstream, shell=True)[0])
+        times["status"].append(timed(status)[0])
+    return {"median": {k: statistics.median(v) for k, v in times.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patches", type=int, default=100)
@@ -135,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     big = bench_range(args.patches, args.commits, args.runs, root)
     demo = bench_demo(max(args.runs, 7), root)
+    data = os.environ.get("PATCHQ_REALDATA")
+    real = bench_realdata(Path(data), args.runs, root) if data and \
+        (Path(data) / "cpython").is_dir() else None
     m = big["median"]
     base = m["baseline"]
     print(f"\nDetection: {big['patches']} patches, {big['commits']} upstream commits, "
@@ -151,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     d = demo["median"]
     print(f"\nDemo sample: `patchq status 3.11 --against main 3.12 3.11`: {d['status']:.2f} s "
           f"(start-up alone, `patchq --version`: {d['version']:.2f} s)")
+    if real:
+        r = real["median"]
+        print(f"\nReal data (Debian 3.13.5 series, 62 patches, against v3.13.15): `patchq status` "
+              f"{r['status']:.2f} s, `git log -p v3.13.5..v3.13.15 | git patch-id --stable` "
+              f"{r['baseline']:.2f} s: {r['status'] / r['baseline']:.2f}x")
     return 1 if big["wrong"] else 0
 
 

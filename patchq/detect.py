@@ -347,43 +347,31 @@ def _significant(line: bytes) -> bool:
     return len(text) >= 3 and any(c.isalnum() for c in text.decode("utf-8", "replace"))
 
 
+_TRAILING_BLANK = re.compile(rb"[ \t\r\x0b\x0c](?:\n|\Z)")
+
+
 class FileText:
-    """One file of the ref, indexed by line for fast contiguous-sequence look-ups."""
+    """One file of the ref, lines without trailing blanks, for contiguous-line look-ups
+    (one substring search in C per question, no index to build).
+
+    >>> text = FileText(b"one  \\r\\ntwo\\nthree")
+    >>> text.find([b"one", b"two"]), text.find([b"two", b"three"]), text.find([b"tw"])
+    (True, True, False)
+    """
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.lines = [_norm(line) for line in data.split(b"\n")]
-        if self.lines and self.lines[-1] == b"" and data.endswith(b"\n"):
-            self.lines.pop()
-        self._index: dict[bytes, list[int]] | None = None
+        body = data
+        if _TRAILING_BLANK.search(data):  # CRLF files, stray blanks: strip line by line
+            body = b"\n".join(line.rstrip() for line in data.split(b"\n"))
+        self._blob = b"\n" + body + (b"" if body.endswith(b"\n") else b"\n")
         self._normalized: str | None = None
-
-    def _positions(self, line: bytes) -> list[int]:
-        if self._index is None:
-            index: dict[bytes, list[int]] = {}
-            for number, text in enumerate(self.lines):
-                index.setdefault(text, []).append(number)
-            self._index = index
-        return self._index.get(line, [])
 
     def find(self, seq: Sequence[bytes]) -> bool:
         """Does ``seq`` occur as consecutive lines?"""
         if not seq:
             return True
-        best, best_at = None, 0
-        for k, line in enumerate(seq):
-            positions = self._positions(line)
-            if not positions:
-                return False
-            if best is None or len(positions) < len(best):
-                best, best_at = positions, k
-        size = len(seq)
-        target = list(seq)
-        for pos in best or ():
-            start = pos - best_at
-            if start >= 0 and self.lines[start:start + size] == target:
-                return True
-        return False
+        return b"\n" + b"\n".join(seq) + b"\n" in self._blob
 
     def normalized_text(self) -> str:
         """The text with every run of white space made one space (for re-wrapped prose)."""
@@ -572,6 +560,8 @@ class Detector:
         self._path_ids: dict[str, str] = {}  # patch-id -> commit, of commits touching paths
         self._messages: list[tuple[str, str]] | None = None
         self._texts: dict[str, FileText | None] = {}
+        self._notes_searched: set[str] = set()  # release-note needles already grepped for
+        self._note_files: set[str] = set()  # files of the ref that may hold them
         self._is_ancestor: dict[tuple[str, str], bool] = {}
 
     def _range(self) -> str:
@@ -740,10 +730,14 @@ class Detector:
                         if commit and path:
                             wanted.setdefault(commit, set()).add(path)
         blobs = self._entries(wanted)
+        self._grep_notes(patches)
         per_patch = [[r for diff in data.files for r in self._file_results(data, diff, blobs)]
                      for data in patches]
         _supersede(patches, per_patch, self._texts)
-        findings = [self._finding(data, [r for r, _ in results])
+        reverse = self._reverse_apply_many([
+            data.change.commit for data, results in zip(patches, per_patch)
+            if self._wants_reverse_apply(data, [r for r, _ in results])])
+        findings = [self._finding(data, [r for r, _ in results], data.change.commit in reverse)
                     for data, results in zip(patches, per_patch)]
         return self._name_backports(findings)
 
@@ -827,35 +821,99 @@ class Detector:
             found.append(commits[0])
         return tuple(dict.fromkeys(found))
 
+    @staticmethod
+    def _note_words(hunk: Hunk) -> list[bytes]:
+        return [t for t in hunk.after if t.strip() and not t.startswith(b"..")]
+
+    def _grep_notes(self, patches: Sequence[_PatchData]) -> None:
+        """Find, in one ``git grep``, the files of the ref that may hold the patches'
+        ``NEWS.d/next/`` entries (by their gh-issue number, else their longest word)."""
+        needles, roots = set(), set()
+        for data in patches:
+            for diff in data.files:
+                if diff.old_path or not _is_release_note(diff.new_path) or \
+                        self._texts.get(diff.new_path) is not None:
+                    continue
+                issue = re.search(r"gh-issue-(\d+)", diff.new_path)
+                for hunk in diff.hunks:
+                    words = self._note_words(hunk)
+                    if words:
+                        needles.add(issue.group(1) if issue else max(
+                            b" ".join(words).decode("utf-8", "replace").split(), key=len))
+                        roots.add(diff.new_path.split("NEWS.d/next/")[0])
+        needles -= self._notes_searched
+        if not needles:
+            return
+        self._notes_searched |= needles
+        patterns = [arg for needle in sorted(needles) for arg in ("-e", needle)]
+        specs = [spec for root in sorted(roots)
+                 for spec in (f":(literal){root}NEWS.d/", f":(literal){root}NEWS")]
+        res = self.git.run("grep", "-l", "-F", *patterns, self.ref_commit, "--", *specs,
+                           ok=(0, 1))
+        found = [line.split(":", 1)[1] if ":" in line else line
+                 for line in res.stdout.decode("utf-8", "surrogateescape").splitlines()]
+        self._read_texts(found)
+        self._note_files.update(found)
+
     def _release_note_found(self, diff: FileDiff, hunk: Hunk) -> bool:
         """A ``NEWS.d/next/`` entry moves into the release's notes when upstream releases
         (``NEWS.d/<version>.rst`` in git, ``Misc/NEWS`` in a release tarball): look for its
         words there, whatever the line breaks."""
-        words = [t for t in hunk.after if t.strip() and not t.startswith(b"..")]
+        words = self._note_words(hunk)
         if not words:
             return False
-        root = diff.new_path.split("NEWS.d/next/")[0]
-        issue = re.search(r"gh-issue-(\d+)", diff.new_path)
-        needle = issue.group(1) if issue else max(
-            b" ".join(words).decode("utf-8", "replace").split(), key=len)
-        res = self.git.run("grep", "-l", "-F", "-e", needle, self.ref_commit, "--",
-                           f":(literal){root}NEWS.d/", f":(literal){root}NEWS", ok=(0, 1))
         wanted = " ".join(b" ".join(words).decode("utf-8", "replace").split())
-        for line in res.stdout.decode("utf-8", "surrogateescape").splitlines():
-            path = line.split(":", 1)[1] if ":" in line else line
-            self._read_texts([path])
+        root = diff.new_path.split("NEWS.d/next/")[0]
+        for path in sorted(self._note_files):
             text = self._texts.get(path)
-            if text is not None and wanted in text.normalized_text():
+            if path.startswith(root) and text is not None and wanted in text.normalized_text():
                 return True
         return False
 
-    def _finding(self, data: _PatchData, results: list[HunkResult]) -> Finding:
-        change = data.change
-        evidence: list[Evidence] = []
-        notes: list[str] = []
+    def _reverse_apply_many(self, commits: Sequence[str]) -> set[str]:
+        """The commits whose reverse applies to the ref and which do not apply forward
+        (as :meth:`reverse_applies`, with one diff and one scratch index for all)."""
+        if not commits:
+            return set()
+        out = self.git.run("diff-tree", "--stdin", "-p", "--binary", "--full-index",
+                           "--no-color", "--format=commit %H",
+                           input=("\n".join(commits) + "\n").encode()).stdout
+        marks = list(re.finditer(rb"^commit ([0-9a-f]{40})\n", out, re.MULTILINE))
+        diffs = {m.group(1).decode(): out[m.end():marks[i + 1].start() if i + 1 < len(marks)
+                                          else len(out)] for i, m in enumerate(marks)}
+        found = set()
+        with self.git.scratch_index(self.git.tree_of(self.ref_commit)) as index:
+            for sha in commits:
+                diff = diffs.get(sha, b"")
+                if not diff.strip():
+                    continue
+                if self.git.run("apply", "--cached", "--check", "-R", "-", env=index.env,
+                                input=diff, ok=(0, 1, 128)).status != 0:
+                    continue
+                if self.git.run("apply", "--cached", "--check", "-", env=index.env,
+                                input=diff, ok=(0, 1, 128)).status != 0:
+                    found.add(sha)
+        return found
+
+    def _patch_id_commit(self, data: _PatchData) -> str | None:
         pid_commit = self._path_ids.get(data.patch_id or "") if data.patch_id else None
         if pid_commit is None and data.patch_id and self._range_ids is not None:
             pid_commit = self._range_ids.get(data.patch_id)
+        return pid_commit
+
+    def _wants_reverse_apply(self, data: _PatchData, results: list[HunkResult]) -> bool:
+        """Only a patch with hunks neither found nor contradicted (and no patch-id match)
+        needs git apply's opinion."""
+        return bool(results) and any(r.verdict is Verdict.UNKNOWN for r in results) and \
+            not any(r.verdict is Verdict.OUT for r in results) and \
+            not self._patch_id_commit(data)
+
+    def _finding(self, data: _PatchData, results: list[HunkResult],
+                 reverse_applies: bool = False) -> Finding:
+        change = data.change
+        evidence: list[Evidence] = []
+        notes: list[str] = []
+        pid_commit = self._patch_id_commit(data)
         has_out = any(r.verdict is Verdict.OUT for r in results)
         if pid_commit and not has_out:
             results = [r if r.verdict is Verdict.IN else
@@ -865,8 +923,7 @@ class Detector:
         elif pid_commit:
             notes.append(f"patch-id matches {pid_commit[:12]}, but the change is not in "
                          f"{self.ref} any more (reverted or changed later)")
-        unknown = any(r.verdict is Verdict.UNKNOWN for r in results)
-        if unknown and not has_out and results and self.reverse_applies(change.commit):
+        if reverse_applies and any(r.verdict is Verdict.UNKNOWN for r in results):
             results = [r if r.verdict is Verdict.IN else
                        HunkResult(r.path, r.header, Verdict.IN, "reverse-apply") for r in results]
             evidence.append(Evidence(Method.REVERSE_APPLY, (self.ref_commit,),
