@@ -446,6 +446,10 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
         unapplied = recorded_unapplied(git, loaded, base, slugs)
     kept = [s for s in unapplied if s in existing and s not in set(slugs)]
     removed_slugs = [s for s in existing if s not in set(slugs) and s not in kept]
+    # a patch a rebase set aside (needs_person) is not on the branch but stays, in its place
+    aside = [s for s in removed_slugs if umap.patch(s).get("tracks", {}).get(
+        loaded.track, {}).get("needs_person") is True]
+    removed_slugs = [s for s in removed_slugs if s not in aside]
     removed_by_subject = {existing[s].file.description.subject: s for s in removed_slugs}
     taken = set(old_names)
 
@@ -527,6 +531,12 @@ def plan_export(git: Git, umap: UpstreamMap, loaded: LoadedSeries, base: str, ti
     for slug in kept:  # the unapplied part of the stack, as it is
         plan.entries.append(existing[slug].entry)
         plan.unapplied.append(slug)
+    for slug in aside:  # after the patch that came before it in the series
+        order = [e.slug for e in loaded.series.entries]
+        before = [o for o in order[:order.index(slug)] if o in {e.slug for e in plan.entries}]
+        at = next((i + 1 for i, e in enumerate(plan.entries) if before and e.slug == before[-1]),
+                  0)
+        plan.entries.insert(at, existing[slug].entry)
 
     new_series = render_series(loaded.series, plan.entries)
     if [e for e in plan.entries] != list(loaded.series.entries) or not loaded.series.exists:
