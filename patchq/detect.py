@@ -14,7 +14,10 @@ Methods, cheapest first; every finding says which one found it:
 The tree decides the state: a hunk whose pre-image is still in the ref's tree is absent,
 whatever a commit message or an older commit says (a change upstream reverted later reads
 absent). Links and GitHub state are evidence shown beside the state, never a state by
-themselves.
+themselves. A patch is *present* when every hunk outside tests and release notes is in the
+ref (upstream rewrites those; they are still counted in ``hunks_present``/``hunks_total``),
+*partial* when some hunk is, *absent* otherwise. Patches given together are a series: a hunk
+whose new lines a later patch replaces counts when that later patch's hunk is in the ref.
 
 A :class:`Detector` indexes one ref once (and the commits of ``since..ref`` touching the
 patches' files), then answers for any number of patches; :meth:`Detector.find_all` batches
