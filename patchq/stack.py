@@ -148,8 +148,8 @@ def base_of(git: Git, track: Track) -> str:
     return git.resolve(track.base, f"base of track {track.name}")
 
 
-def load(ws, track_name: str) -> Stack:
-    """The stack of ``track_name``: its series, its queue branch, what is applied."""
+def _branch(ws, track_name: str) -> tuple[str, str, str]:
+    """(queue branch, its tip, the track's base), checked."""
     git = ws.git
     track = ws.track(track_name)
     branch = ws.queue_branch(track_name)
@@ -162,6 +162,48 @@ def load(ws, track_name: str) -> Stack:
         raise StateError(f"{branch} does not sit on the track's base {track.base}",
                          f"rebuild it with `patchq checkout {track_name} --force`, or move the "
                          f"track with `patchq rebase {track_name}`")
+    return branch, tip, base
+
+
+@dataclass(frozen=True)
+class Names:
+    """The stack as names only (for listings: no patch file is read)."""
+
+    track: str
+    applied: tuple[str, ...]
+    unapplied: tuple[str, ...]
+    files: tuple[tuple[str, str], ...]  # (file name, slug) of the series entries
+
+    def lookup(self, name: str) -> str:
+        candidates = (name, Path(name).name, slug_of(Path(name).name))
+        known = {slug for _, slug in self.files} | set(self.applied)
+        by_file = dict(self.files)
+        for candidate in candidates:
+            if candidate in known:
+                return candidate
+            if candidate in by_file:
+                return by_file[candidate]
+        raise StateError(f"Patch {name} is not in series",
+                         f"see the series with `patchq applied` and `patchq unapplied`"
+                         f" (track {self.track})")
+
+
+def load_names(ws, track_name: str) -> Names:
+    """Applied and unapplied slugs of ``track_name``, from the series file and the branch."""
+    from .seriesdir import read_series
+
+    _, tip, base = _branch(ws, track_name)
+    series = read_series(ws.series_dir(track_name))
+    applied = slugs_of(ws.git.queue_commits(base, tip))
+    series_slugs = [e.slug for e in series.entries]
+    return Names(track_name, tuple(applied), tuple(unapplied_tail(series_slugs, applied)),
+                 tuple((e.name, e.slug) for e in series.entries))
+
+
+def load(ws, track_name: str) -> Stack:
+    """The stack of ``track_name``: its series, its queue branch, what is applied."""
+    git = ws.git
+    branch, tip, base = _branch(ws, track_name)
     loaded = load_series(ws.series_dir(track_name), track_name)
     commits = git.queue_commits(base, tip)
     slugs = slugs_of(commits)

@@ -89,8 +89,8 @@ def compare_series(sa: LoadedSeries, sb: LoadedSeries) -> Comparison:
     keys_b: dict[str, dict[str, LoadedPatch]] = {"content": {}, "changes": {}, "subject": {}}
     for patch in rest_b:
         content, change = _ids(patch)
-        keys_b["content"].setdefault(content, patch)
-        if patch.file.diff.strip():
+        if patch.file.diff.strip():  # empty patches match by subject only
+            keys_b["content"].setdefault(content, patch)
             keys_b["changes"].setdefault(change, patch)
         keys_b["subject"].setdefault(patch.file.description.subject, patch)
     taken: set[str] = set()
@@ -100,7 +100,7 @@ def compare_series(sa: LoadedSeries, sb: LoadedSeries) -> Comparison:
             content, change = _ids(patch)
             for how, key in (("content", content), ("changes", change),
                              ("subject", patch.file.description.subject)):
-                if how == "changes" and not patch.file.diff.strip():
+                if how != "subject" and not patch.file.diff.strip():
                     continue
                 candidate = keys_b[how].get(key)
                 if candidate is not None and candidate.slug not in taken:

@@ -23,6 +23,7 @@ from ..stack import (
     Stack,
     exported_tip,
     load,
+    load_names,
     push_files,
     queue_commit,
     render_file,
@@ -139,45 +140,41 @@ class Listing:
     recovered: str | None = None
 
 
-def _order(stack: Stack) -> list[str]:
-    return stack.applied_slugs() + stack.unapplied_slugs()
-
-
 def applied(ws: Workspace, track: str | None = None, upto: str | None = None) -> Listing:
     """The applied patches, bottom first; with ``upto``, the stack up to and including it."""
     with session(ws, write=False) as recovered:
-        stack = load(ws, resolve_track(ws, track))
+        names = load_names(ws, resolve_track(ws, track))
     if upto:
-        order = _order(stack)
-        return Listing(stack.track, order[:order.index(stack.lookup(upto)) + 1],
+        order = list(names.applied + names.unapplied)
+        return Listing(names.track, order[:order.index(names.lookup(upto)) + 1],
                        recovered=recovered)
-    if not stack.applied:
-        return Listing(stack.track, [], "No patches applied", 1, recovered)
-    return Listing(stack.track, stack.applied_slugs(), recovered=recovered)
+    if not names.applied:
+        return Listing(names.track, [], "No patches applied", 1, recovered)
+    return Listing(names.track, list(names.applied), recovered=recovered)
 
 
 def unapplied(ws: Workspace, track: str | None = None, after: str | None = None) -> Listing:
     """The patches not applied; with ``after``, the stack after it."""
     with session(ws, write=False) as recovered:
-        stack = load(ws, resolve_track(ws, track))
+        names = load_names(ws, resolve_track(ws, track))
     if after:
-        order = _order(stack)
-        return Listing(stack.track, order[order.index(stack.lookup(after)) + 1:],
+        order = list(names.applied + names.unapplied)
+        return Listing(names.track, order[order.index(names.lookup(after)) + 1:],
                        recovered=recovered)
-    if not stack.unapplied:
-        if not stack.applied:
-            return Listing(stack.track, [], "No patches in series", 1, recovered)
-        return Listing(stack.track, [], f"File series fully applied, ends at patch "
-                       f"{stack.top.slug}", 1, recovered)
-    return Listing(stack.track, stack.unapplied_slugs(), recovered=recovered)
+    if not names.unapplied:
+        if not names.applied:
+            return Listing(names.track, [], "No patches in series", 1, recovered)
+        return Listing(names.track, [], f"File series fully applied, ends at patch "
+                       f"{names.applied[-1]}", 1, recovered)
+    return Listing(names.track, list(names.unapplied), recovered=recovered)
 
 
 def top(ws: Workspace, track: str | None = None) -> Listing:
     with session(ws, write=False) as recovered:
-        stack = load(ws, resolve_track(ws, track))
-    if not stack.applied:
-        return Listing(stack.track, [], "No patches applied", 2, recovered)
-    return Listing(stack.track, [stack.top.slug], recovered=recovered)
+        names = load_names(ws, resolve_track(ws, track))
+    if not names.applied:
+        return Listing(names.track, [], "No patches applied", 2, recovered)
+    return Listing(names.track, [names.applied[-1]], recovered=recovered)
 
 
 # -- push ----------------------------------------------------------------------------------------
