@@ -7,7 +7,6 @@ import re
 import shutil
 
 import pytest
-
 from helpers import git, patchq, refs_snapshot
 from rebase_data import ALL_KINDS, NOW, build_demo, build_synth
 
@@ -421,7 +420,7 @@ def test_quilt_patch_stays_byte_for_byte_when_its_file_changed_elsewhere(tmp_pat
     (tmp_path / "new" / "a.c").write_text(body)
     import subprocess
 
-    diff = subprocess.run(["diff", "-u", "old/a.c", "new/a.c"], cwd=tmp_path,
+    diff = subprocess.run(["diff", "-u", "old/a.c", "new/a.c"], cwd=tmp_path, check=False,
                           capture_output=True, text=True).stdout
     (quilt / "fix-a.diff").write_text("Description: Fix a\nAuthor: Some One <s@o.invalid>\n"
                                       "\n" + diff)
@@ -456,3 +455,36 @@ def test_second_rebase_updates_records_in_place(demo):
     assert text.count("[patches.Public-pymain_run_python.tracks.\"3.11\"]") == \
         new_text.count("[patches.Public-pymain_run_python.tracks.\"3.11\"]") == 1
     assert refs_snapshot(demo.upstream)
+
+
+def test_full_disk_while_writing_the_series(demo, monkeypatch):
+    """ENOSPC in the middle of writing the series: one clear line; --abort puts everything
+    back, and after freeing space --continue finishes."""
+    import errno
+
+    import patchq.files
+
+    before = demo.snapshot()
+    spare = demo.copy(demo.root.parent / "spare")
+    real = patchq.files.atomic_write
+    calls = {"n": 0}
+
+    def full(path, data):
+        calls["n"] += 1
+        if "series" in str(path) and calls["n"] > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    for repos in (demo, spare):
+        calls["n"] = 0
+        monkeypatch.setattr(patchq.files, "atomic_write", full)
+        res = repos.run("rebase", "3.11", "--onto", "v3.11.3")
+        monkeypatch.setattr(patchq.files, "atomic_write", real)
+        assert res.code == 1, res.text
+        assert "No space left on device" in res.err and "--continue" in res.err
+        assert len(res.err.strip().splitlines()) == 1
+    assert demo.run("rebase", "--abort").code == 0
+    assert demo.snapshot() == before
+    res = spare.run("rebase", "--continue", "--json")
+    assert res.code == 0, res.text
+    assert outcomes(json.loads(res.out)) == demo.expected

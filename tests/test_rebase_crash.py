@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import git
 from rebase_data import FEW_KINDS, NOW, build_demo, build_synth
 from test_rebase import resolve_keeping_both
@@ -115,7 +114,7 @@ def test_kill_while_aborting(demo_template, tmp_path):
 def test_kill_at_every_step_of_a_rebase_with_conflicts(synth_template, tmp_path):
     start = synth_template.copy(tmp_path / "start")
     original = start.snapshot()
-    first, second = [s for s, o in start.expected.items() if o == "conflict"]
+    first = next(s for s, o in start.expected.items() if o == "conflict")
     conflicted = f"src/p{int(first.split('-')[2]):05d}.c"
 
     # 1. the run that stops at the first conflict

@@ -13,8 +13,8 @@ import json
 import subprocess
 
 import pytest
-
 from helpers import git, patchq
+
 from patchq.model import slug_of
 
 pytestmark = pytest.mark.realdata
