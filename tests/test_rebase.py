@@ -372,6 +372,9 @@ def test_dirty_work_tree_refused(demo):
     res = demo.run("rebase", "3.11", "--onto", "v3.11.3")
     assert res.code == 1 and "uncommitted changes" in res.err
     assert demo.snapshot() == before
+    res = demo.run("rebase", "3.11", "--onto", "v3.11.3", "--dry-run")  # looking is fine
+    assert res.code == 0 and "dry run: nothing was changed" in res.out
+    assert demo.snapshot() == before
 
 
 def test_missing_upstream_clone(demo):

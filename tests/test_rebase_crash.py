@@ -137,3 +137,15 @@ def test_kill_at_every_step_of_a_rebase_with_conflicts(synth_template, tmp_path)
     assert done.run("rebase", "--skip").code == 0
     check_every_step(second_stop, ("rebase", "--skip"), tmp_path / "three", original,
                      done.snapshot())
+
+
+def test_status_after_a_crash(demo_template, tmp_path):
+    repos = demo_template.copy(tmp_path / "repos")
+    assert crashing(repos, ("rebase", "3.11", "--onto", "v3.11.3"), 4) == -9
+    res = repos.run("rebase", "--status")
+    assert res.code == 0
+    assert "interrupted" in res.out and "--continue" in res.out
+    refused = repos.run("rebase", "3.11")
+    assert refused.code == 1 and "in progress" in refused.err
+    assert repos.run("rebase", "--continue").code == 0
+    assert repos.run("rebase", "--status").out.strip() == "no rebase in progress"

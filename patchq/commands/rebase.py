@@ -189,7 +189,8 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     git = ws.git
     with opstate.locked(git):
         opstate.refuse_if_busy(git)
-        refuse_dirty(git, "rebasing")
+        if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
+            refuse_dirty(git, "rebasing")
         old_base = base_commit(git, track)
         to_ref, to_commit = _resolve_onto(git, track, onto)
         loaded = load_series(ws.series_dir(track_name), track_name)
