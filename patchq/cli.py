@@ -967,6 +967,12 @@ def _print_listing(listing) -> None:
         sys.exit(listing.code)
 
 
+def _short(details: str) -> str:
+    """git's complaints, the first three (they can run to dozens of hunks)."""
+    parts = [p for p in details.split("; ") if p and not p.endswith(":")]
+    return "; ".join(parts[:3]) + ("; ..." if len(parts) > 3 else "")
+
+
 def _stop_error(stop) -> PatchqError:
     from .errors import ApplyError
 
@@ -979,18 +985,21 @@ def _stop_error(stop) -> PatchqError:
                           f"({back})", slug=stop.slug)
     if stop.kind == "rejects":
         return ApplyError(f"patch {stop.slug} does not apply and has no blob ids for a 3-way "
-                          f"merge: rejected hunks are in {files or 'no file'} ({stop.details})",
+                          f"merge: rejected hunks are in {files or 'no file'} "
+                          f"({_short(stop.details)})",
                           f"apply them by hand, delete the .rej files, `git add` the files, then "
                           f"`patchq push` ({back})", slug=stop.slug)
     if stop.kind == "failed":
-        return ApplyError(f"patch {stop.slug} cannot be applied at all ({stop.details})",
+        return ApplyError(f"patch {stop.slug} cannot be applied at all "
+                          f"({_short(stop.details)})",
                           "fix the patch file in the track's series, then `patchq push`",
                           slug=stop.slug)
     if stop.kind == "clean":
         return ApplyError(f"patch {stop.slug} applied only in the work tree of {stop.clone}",
                           f"check the result, `git add` it, then `patchq push` ({back})",
                           slug=stop.slug)
-    return ApplyError(f"patch {stop.slug} does not apply on {stop.branch} ({stop.details})",
+    return ApplyError(f"patch {stop.slug} does not apply on {stop.branch} "
+                      f"({_short(stop.details)})",
                       f"switch to it (`git -C {stop.clone} switch {stop.branch}`) and "
                       "`patchq push` there to resolve the conflict", slug=stop.slug)
 

@@ -549,6 +549,14 @@ def apply_in_work_tree(git: Git, patch_path: str | os.PathLike, strip: int = 1
     return "rejects", rejects, _failing_hunks(res.stderr)
 
 
+def reverse_applies(git: Git, tree: str, patch_path: str | os.PathLike, strip: int = 1) -> bool:
+    """Does the patch apply in reverse to ``tree``, i.e. is its change already there?"""
+    with git.scratch_index(tree) as index:
+        res = git.run("apply", "--cached", "--check", "-R", f"-p{strip}", str(patch_path),
+                      env=index.env, ok=(0, 1, 128), config=DIFF_CONFIG)
+    return res.status == 0
+
+
 def work_tree_tree(git: Git) -> str:
     """The tree of the index plus every change to tracked files in the work tree (what
     ``git commit -a`` would commit), without touching the real index."""

@@ -336,3 +336,20 @@ def test_unreadable_patch_stops_before_it(work):
     assert not state_file(upstream).exists()
     assert git(upstream, "status", "--porcelain", "--untracked-files=no") == ""
     assert lines(run_ok(repo, "top")) == ["p-four"]
+
+
+def test_backing_out_removes_what_the_stopped_apply_left(work):
+    upstream, repo = work
+    run_ok(repo, "pop", "p-three")
+    path = patch_file(repo, "p-four")
+    path.write_text("Description: new file and a clash, no blob ids\n\n"
+                    "--- /dev/null\n+++ b/docs/new.txt\n@@ -0,0 +1 @@\n+new\n"
+                    "--- a/c.txt\n+++ b/c.txt\n@@ -2,3 +2,3 @@\n c.txt line 2\n"
+                    "-c.txt line 3 (elsewhere)\n+c.txt line 3 (four)\n c.txt line 4\n")
+    git(repo, "commit", "-q", "-a", "-m", "p-four without blob ids")
+    res = pq(repo, "push")
+    assert res.code == 1 and "c.txt.rej" in res.err
+    assert (upstream / "docs" / "new.txt").exists() and (upstream / "c.txt.rej").exists()
+    run_ok(repo, "pop")
+    assert not (upstream / "docs").exists() and not (upstream / "c.txt.rej").exists()
+    assert git(upstream, "status", "--porcelain") == ""

@@ -16,12 +16,21 @@ from pathlib import Path
 from .. import interdiff, stack_tx
 from ..clock import today
 from ..errors import StateError
+from ..git import reverse_applies
 from ..model import SeriesEntry
 from ..queue import LoadedPatch, _free_name, _numbered, load_series
 from ..seriesdir import SERIES, check_relative, file_digest, render_series
 from ..stack import check_new_slug, exported_tip, load, push_files, queue_commit, render_file
 from ..workspace import Workspace
-from .stack_nav import Stop, refuse_busy, refuse_dirty, session, stop_in_work_tree, stopped_hint
+from .stack_nav import (
+    Stop,
+    may_create,
+    refuse_busy,
+    refuse_dirty,
+    session,
+    stop_in_work_tree,
+    stopped_hint,
+)
 
 PEOPLE_FIELDS = ("disposition", "reason", "issue", "pr", "notes")
 
@@ -87,6 +96,11 @@ def port(ws: Workspace, name: str, source: str, target: str,
         entry = SeriesEntry(file_name, patch.entry.strip, patch.entry.options)
         ported = LoadedPatch(entry=entry, file=patch.file, path=patch.path, digest=patch.digest)
         pushed = push_files(git, stack.tip, [ported], stack.fallback_date)
+        if pushed.failed is not None and reverse_applies(git, git.tree_of(stack.tip), patch.path,
+                                                         patch.entry.strip):
+            raise StateError(f"{target}'s queue already has the change of {patch.slug} (the "
+                             "patch applies in reverse)",
+                             f"nothing to port (see `patchq compare {source} {target}`)")
         if pushed.failed is not None and not stack.checked_out:
             raise StateError(f"{patch.slug} does not apply on {stack.branch} "
                              f"({pushed.error.details})",
@@ -113,7 +127,8 @@ def port(ws: Workspace, name: str, source: str, target: str,
         else:
             change.then = {"verb": "push", "phase": "applying", "track": target,
                            "branch": stack.branch, "slug": new_slug, "target": new_slug,
-                           "tip": stack.tip, "resume": resume, "hint": stopped_hint(new_slug)}
+                           "tip": stack.tip, "resume": resume, "hint": stopped_hint(new_slug),
+                           "created": may_create(git, patch)}
         change.write(git, path, data)
         entries.insert(position, entry)
         text = render_series(stack.loaded.series, entries)

@@ -8,6 +8,7 @@ stops there, with the conflict in the work tree; `patchq push` again (after reso
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -248,7 +249,8 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
     if failed is not None and stack.checked_out:
         change.then = {"verb": "push", "phase": "applying", "track": track,
                        "branch": stack.branch, "slug": failed.slug, "target": todo[-1].slug,
-                       "tip": new_tip, "resume": resume, "hint": stopped_hint(failed.slug)}
+                       "tip": new_tip, "resume": resume, "hint": stopped_hint(failed.slug),
+                       "created": may_create(git, failed)}
     stack_tx.commit(git, change)
     result = MoveResult(track, pushed=pushed.pushed,
                         top=pushed.pushed[-1].slug if pushed.pushed else
@@ -262,6 +264,31 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
     return result
 
 
+def may_create(git: Git, patch) -> list[str]:
+    """The files ``patch`` names that do not exist in the work tree now: a stopped apply may
+    leave them behind, untracked, and backing it out removes them."""
+    from ..interdiff import files
+
+    return [p for p in files(patch.file.diff, patch.entry.strip)
+            if not os.path.lexists(git.path / p)]
+
+
+def remove_created(git: Git, state: dict) -> None:
+    """Remove what a stopped apply left that the branch does not have: new files, .rej files."""
+    leftovers = list(state.get("created", []))
+    if state.get("kind") == "rejects":
+        leftovers += state.get("files", [])
+    for name in leftovers:
+        path = git.path / name
+        if not os.path.lexists(path) or git.path_exists(state["tip"], name):
+            continue
+        path.unlink()
+        parent = path.parent
+        while parent != git.path and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+
 def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
     """Apply the patch that failed to the work tree, leaving its conflicts for a person."""
     git = ws.git
@@ -273,6 +300,7 @@ def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
     kind, files, details = apply_in_work_tree(git, patch.path, patch.entry.strip)
     if kind == "rejects" and not files:  # nothing a person can resolve: git cannot read it
         force_tree(git, state["tip"])
+        remove_created(git, state)
         if state.get("resume"):
             opstate.save(git, state["resume"])
         else:
@@ -310,6 +338,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
     if state["phase"] == "applying":  # interrupted while applying it to the work tree
         _check_stopped(ws, state)
         force_tree(git, state["tip"])
+        remove_created(git, state)
         stop = stop_in_work_tree(ws, state)
         return MoveResult(state["track"], top=None, stop=stop)
     stack = _check_stopped(ws, state)
@@ -447,9 +476,7 @@ def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
         raise StateError(f"{branch} moved since the push stopped at {slug}",
                          f"put it back at {tip[:12]}, or remove {opstate.state_path(git)} to "
                          "forget the stopped push")
-    if state.get("kind") == "rejects":
-        for name in state.get("files", []):
-            (git.path / name).unlink(missing_ok=True)
+    remove_created(git, state)
     change = stack_tx.Change("pop", state["track"], branch, tip, tip, stack_tx.FORCE,
                              then=state.get("resume"))
     stack_tx.commit(git, change)
