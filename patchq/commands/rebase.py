@@ -143,8 +143,11 @@ def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: st
     tip = git.branch_tip(branch)
     if tip is not None:
         refuse_unexported(git, track.name, branch, tip, "", force=False)
-        if git.is_ancestor(base, tip):
+        try:
             commits = git.queue_commits(base, tip)
+        except GitError:  # not a straight line on the base: build from the files
+            commits = []
+        if commits and commits[0].parent == base:  # the branch sits on the base
             manifest = Manifest(git, track.name)
             if len(commits) == len(loaded.patches) and all(
                     c.slug == p.slug and manifest.digest_for(c.sha) == p.digest
@@ -184,6 +187,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     nothing: not a branch, not a file, not an object."""
     if on_conflict not in ("stop", "skip"):
         raise ValueError(on_conflict)
+    ws.read_only()  # tomllib: fast; the map is loaded for writing at the end only
     track = ws.track(track_name)
     branch = ws.queue_branch(track_name)
     git = ws.git
@@ -222,7 +226,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
             crash_point("state saved")
-            return _drive(ws, git, store, state, progress)
+            return _drive(ws, git, store, state, progress, loaded)
         finally:
             store.close()
 
@@ -439,7 +443,7 @@ def _materialize(git: Git, state: dict) -> None:
 
 
 def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
-           progress: Progress | None) -> RebaseResult:
+           progress: Progress | None, loaded: LoadedSeries | None = None) -> RebaseResult:
     if state["phase"] == "running":
         engine = _engine(ws, git, store, state, progress)
         results = _results(state)
@@ -467,7 +471,7 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
         if not state["stop"].get("materialized"):
             _materialize(git, state)
         return _result(state, "stopped", _results(state))
-    return _finish(ws, git, state)
+    return _finish(ws, git, state, loaded)
 
 
 def _result(state: dict, status: str, results: list[PatchResult]) -> RebaseResult:
@@ -482,17 +486,21 @@ def _result(state: dict, status: str, results: list[PatchResult]) -> RebaseResul
     return result
 
 
-def _finish(ws: Workspace, git: Git, state: dict) -> RebaseResult:
-    """Write the series and the map from the backed-up originals, move the branch, done."""
+def _finish(ws: Workspace, git: Git, state: dict,
+            loaded: LoadedSeries | None = None) -> RebaseResult:
+    """Write the series and the map from the backed-up originals, move the branch, done.
+    ``loaded``: the series as read at the start, if this process read it."""
     track = state["track"]
     crash_point("finishing")
     try:
-        if _restore(ws, git, state):
-            ws.reload_map()
+        restored = _restore(ws, git, state)
+        if restored or getattr(ws.map, "readonly", False):
+            ws.reload_map()  # with tomlkit, to keep people's comments and order
     except OSError as exc:
         raise _disk_error(exc) from None
     crash_point("originals restored")
-    loaded = load_series(ws.series_dir(track), track)
+    if restored or loaded is None:
+        loaded = load_series(ws.series_dir(track), track)
     results = _results(state)
     tip, to_commit = state["tip"], state["to"]["commit"]
     digests = {p.slug: p.digest for p in loaded.patches}
@@ -656,6 +664,7 @@ def _changed_range_diff(text: str) -> str:
 def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
     """Record the person's resolution of the stopped patch (``modified``) and go on; after a
     crash or Ctrl-C, go on from the last saved step."""
+    ws.read_only()
     git, state = _load(ws)
     with opstate.locked(git):
         state = opstate.current(git) or state
@@ -739,6 +748,7 @@ def _take_resolution(git: Git, store: ObjectStore, state: dict) -> None:
 def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
     """Set the stopped patch aside (kept in the series unchanged, marked as needing a
     person) and go on."""
+    ws.read_only()
     git, state = _load(ws)
     with opstate.locked(git):
         state = opstate.current(git) or state
