@@ -359,9 +359,11 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
             else:
                 result = run.rebase(ws, track, onto, on_conflict, dry_run, progress=bar)
     except KeyboardInterrupt:
-        if not dry_run:
+        if not dry_run and run.status(ws) is not None:
             click.echo("patchq: the rebase was interrupted; `patchq rebase --continue` goes on, "
                        "`patchq rebase --abort` puts everything back", err=True)
+        elif not do_continue and not do_skip:
+            click.echo("patchq: interrupted before anything was changed", err=True)
         raise
     _rebase_report(ws, result, as_json)
     if result.state == "stopped":
