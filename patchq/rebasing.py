@@ -382,9 +382,10 @@ class Engine:
                 if redo is None or results.index(result) < results.index(redo):
                     redo = result
             elif result.outcome == Outcome.PARTIAL.value:
-                result.evidence = [e.as_json() for e in finding.evidence] + [
-                    evidence("hunks", [], result.detail)]
-                result.detail = ""
+                result.evidence = [e.as_json() for e in finding.evidence]
+                if not any(e["method"] == "hunks" for e in result.evidence):
+                    result.evidence.append(evidence("hunks", [], result.detail))
+                    result.detail = ""
         return redo
 
     def finish(self, results: list[PatchResult]) -> None:
