@@ -104,9 +104,12 @@ class BuildResult:
 
 
 def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bool = False,
+          stop: bool = False, fallback_date: str | None = None,
           progress: Progress | None = None) -> BuildResult:
     """Apply ``patches`` on ``base`` as one commit each. Stops at the first failure
-    (raises ApplyError) unless ``keep_going``, which records failures and skips them.
+    (raises ApplyError) unless ``keep_going``, which records failures and skips them, or
+    ``stop``, which records the failure and stops there. Patches without a date get
+    ``fallback_date`` (default: the date of ``base``).
 
     No work tree is touched, and no git process runs per patch when it can be helped: a patch
     whose every hunk sits exactly where it says is applied in-process (:func:`fast_tree`,
@@ -117,7 +120,7 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
     from .git import ObjectStore
 
     result = BuildResult(base=base)
-    fallback_date = git.commit_date(base)
+    fallback_date = fallback_date or git.commit_date(base)
     parent = base
     tree = git.tree_of(base)
     store = ObjectStore(git)
@@ -131,11 +134,13 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
                 how = "clean"
                 if new_tree is None:
                     try:
-                        how, new_tree = _git_tree(git, tree, patch)
+                        how, new_tree = git_tree(git, tree, patch)
                     except ApplyError as exc:
-                        if not keep_going:
+                        if not (keep_going or stop):
                             raise
                         result.failed.append(exc)
+                        if stop:
+                            break
                         continue
                 tree = new_tree
             parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
@@ -187,7 +192,7 @@ def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
     return store.tree_with(tree, changes) or None
 
 
-def _git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
+def git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
     """(how, tree): ``patch`` applied by git in a scratch index holding ``tree``."""
     with git.scratch_index(tree) as index:
         how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)

@@ -23,6 +23,7 @@ from .queue import (
     LoadedPatch,
     LoadedSeries,
     Manifest,
+    build,
     commit_description,
     load_series,
     matches_file,
@@ -264,81 +265,18 @@ class PushResult:
 def push_files(git: Git, start: str, patches: Sequence[LoadedPatch], fallback_date: str,
                progress: Progress | None = None) -> PushResult:
     """Apply series files on ``start``, one commit each, stopping at the first patch that
-    does not apply. No work tree is touched.
-
-    A patch whose hunks all sit where they say is applied in-process (blobs read through one
-    ``git cat-file --batch``, blobs, trees and commits written in-process): no git process
-    per patch. Any other patch goes to ``git apply`` in a scratch index, with a 3-way merge
-    when a plain apply fails; the result is the same either way."""
-    from .git import ObjectStore
-
-    result = PushResult()
-    parent = start
-    tree = git.tree_of(start)
-    store = ObjectStore(git)
-    try:
-        for number, patch in enumerate(patches, 1):
-            if progress:
-                progress(number, len(patches), patch.slug)
-            how = "empty"
-            if not patch.file.is_empty:
-                new_tree = _fast_tree(store, tree, patch)
-                how = "clean"
-                if new_tree is None:
-                    try:
-                        how, new_tree = _git_tree(git, tree, patch)
-                    except ApplyError as exc:
-                        result.failed, result.error = patch, exc
-                        break
-                tree = new_tree
-            parent = store.commit(tree, [parent], patch.message(),
-                                  patch.identity(fallback_date))
-            result.pushed.append(Pushed(patch.slug, parent, how, patch.digest))
-    finally:
-        store.close()
+    does not apply. No work tree is touched; the commits are the ones ``checkout`` builds
+    (:func:`patchq.queue.build`)."""
+    built = build(git, start, patches, stop=True, fallback_date=fallback_date,
+                  progress=progress)
+    digests = {p.slug: p.digest for p in patches}
+    result = PushResult(pushed=[Pushed(a.slug, a.commit, a.how, digests[a.slug])
+                                for a in built.applied])
+    if built.failed:
+        error = built.failed[0]
+        result.error = error
+        result.failed = next(p for p in patches if p.slug == error.slug)
     return result
-
-
-def _fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
-    """``tree`` with ``patch`` applied in-process, or None when git must apply it."""
-    from . import fastapply
-
-    try:
-        files = fastapply.parse(patch.file.diff, patch.entry.strip)
-    except fastapply.Unsupported:
-        return None
-    changes: dict[str, tuple[str, str] | None] = {}
-    for item in files:
-        if item.old_path is None:
-            if store.entry(tree, item.new_path) is not None:
-                return None
-            data = fastapply.apply_file(None, item)
-            if data is None:
-                return None
-            changes[item.new_path] = (item.mode, store.write("blob", data))
-            continue
-        found = store.entry(tree, item.old_path)
-        if found is None or found[0] not in ("100644", "100755"):
-            return None
-        kind, old = store.read(found[1])
-        data = fastapply.apply_file(old, item) if kind == "blob" else None
-        if data is None:
-            return None
-        if item.new_path is None:
-            if data:
-                return None
-            changes[item.old_path] = None
-        else:
-            changes[item.old_path] = (found[0], store.write("blob", data))
-    new = store.tree_with(tree, changes)
-    return new or None
-
-
-def _git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
-    """(how, tree): ``patch`` applied by git in a scratch index holding ``tree``."""
-    with git.scratch_index(tree) as index:
-        how = index.apply(patch.path, patch.entry.strip, slug=patch.slug)
-        return how, index.write_tree()
 
 
 # -- commits back to files ---------------------------------------------------------------------
