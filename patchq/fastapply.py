@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .patchfile import split_lines
+
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _UNSUPPORTED = (b"rename ", b"copy ", b"old mode", b"new mode", b"similarity", b"dissimilarity",
                 b"GIT binary patch", b"Binary files")
@@ -150,14 +152,6 @@ def parse(diff: bytes, strip: int = 1) -> list[FilePatch]:
     return files
 
 
-def _lines(data: bytes) -> list[bytes]:
-    parts = data.split(b"\n")
-    out = [p + b"\n" for p in parts[:-1]]
-    if parts[-1]:
-        out.append(parts[-1])
-    return out
-
-
 def apply_file(old: bytes | None, patch: FilePatch) -> bytes | None:
     """The new content of one file, or None when a hunk does not match exactly where
     ``git apply`` tries first (then git must do it: it may look further, or merge).
@@ -166,7 +160,7 @@ def apply_file(old: bytes | None, patch: FilePatch) -> bytes | None:
     without trailing context at the end of the file; others are tried at the line where
     the earlier hunks put them. A deleted file gives b"".
     """
-    image = _lines(old) if old is not None else []
+    image = split_lines(old) if old is not None else []
     for hunk in patch.hunks:
         if not hunk.old:  # only a new file may be made of additions alone
             if patch.old_path is not None or image:

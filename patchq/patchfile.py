@@ -58,7 +58,7 @@ class PatchFile:
     @property
     def preamble(self) -> bytes:
         """The part of the header that describes the patch (before ``---`` and diffstat)."""
-        lines = _lines(self.header)
+        lines = split_lines(self.header)
         for i, line in enumerate(lines):
             if line.rstrip(b"\r\n") == b"---":
                 return b"".join(lines[:i])
@@ -77,7 +77,8 @@ class PatchFile:
         return None
 
 
-def _lines(data: bytes) -> list[bytes]:
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines with their endings; only ``\\n`` ends a line (a CR stays in its line)."""
     parts = data.split(b"\n")
     out = [p + b"\n" for p in parts[:-1]]
     if parts[-1]:
@@ -100,7 +101,7 @@ def split_header(data: bytes) -> tuple[bytes, bytes]:
     >>> split_header(b"hello\\n\\ndiff --git a/x b/x\\n")
     (b'hello\\n\\n', b'diff --git a/x b/x\\n')
     """
-    lines = _lines(data)
+    lines = split_lines(data)
     offset = 0
     for i, _ in enumerate(lines):
         if _is_diff_start(lines, i):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from . import patchfile
 from .clock import today
-from .errors import ApplyError, SeriesError
+from .errors import ApplyError, GitError, SeriesError, StateError
 from .files import FileSet, atomic_write
 from .git import FALLBACK_EMAIL, FALLBACK_NAME, Git, Identity, add_trailer
-from .model import Description, QueueCommit, SeriesEntry, slugify_subject, valid_slug
+from .model import Description, QueueCommit, SeriesEntry, Track, slugify_subject, valid_slug
 from .seriesdir import (
     SERIES,
     SeriesFile,
@@ -80,6 +80,34 @@ def load_series(directory: Path, track: str) -> LoadedSeries:
         patches.append(LoadedPatch(entry=entry, file=loaded, path=directory / entry.name,
                                    digest=file_digest(loaded.raw)))
     return LoadedSeries(track=track, directory=directory, series=series, patches=tuple(patches))
+
+
+# -- the track's base and queue branch -----------------------------------------------------
+
+
+def base_commit(git: Git, track: Track) -> str:
+    """The track's base as a commit of the upstream clone, with a clear error if it is gone."""
+    if track.base_commit:
+        found = git.rev_parse(track.base_commit)
+        if found:
+            return found
+        raise GitError(f"the base of track {track.name} ({track.base} = {track.base_commit[:12]}) "
+                       f"is not in {git.path}", "fetch it into the upstream clone")
+    return git.resolve(track.base, f"base of track {track.name}")
+
+
+def queue_on_base(git: Git, track: Track, branch: str) -> tuple[str, str]:
+    """(tip, base) of a track's queue branch, checked: it exists and sits on the base."""
+    tip = git.branch_tip(branch)
+    if tip is None:
+        raise StateError(f"there is no queue branch {branch} in {git.path}",
+                         f"run `patchq checkout {track.name}` first")
+    base = base_commit(git, track)
+    if not git.is_ancestor(base, tip):
+        raise StateError(f"{branch} does not sit on the track's base {track.base}",
+                         f"move the track with `patchq rebase {track.name}` (not git rebase), "
+                         f"or rebuild it with `patchq checkout {track.name} --force`")
+    return tip, base
 
 
 # -- building -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import patchfile
 from .errors import ApplyError, GitError, SeriesError, StateError
 from .git import Git
-from .model import QueueCommit, Track, slug_of
+from .model import QueueCommit, slug_of
 from .queue import (
     LoadedPatch,
     LoadedSeries,
@@ -27,6 +27,7 @@ from .queue import (
     commit_description,
     load_series,
     matches_file,
+    queue_on_base,
     slugs_of,
     unapplied_tail,
 )
@@ -138,31 +139,10 @@ def resolve_track(ws, track: str | None) -> str:
     return found
 
 
-def base_of(git: Git, track: Track) -> str:
-    """The track's base commit in the upstream clone."""
-    if track.base_commit:
-        found = git.rev_parse(track.base_commit)
-        if found:
-            return found
-        raise GitError(f"the base of track {track.name} ({track.base} = {track.base_commit[:12]}) "
-                       f"is not in {git.path}", "fetch it into the upstream clone")
-    return git.resolve(track.base, f"base of track {track.name}")
-
-
 def _branch(ws, track_name: str) -> tuple[str, str, str]:
     """(queue branch, its tip, the track's base), checked."""
-    git = ws.git
-    track = ws.track(track_name)
     branch = ws.queue_branch(track_name)
-    tip = git.branch_tip(branch)
-    if tip is None:
-        raise StateError(f"there is no queue branch {branch} in {git.path}",
-                         f"build it with `patchq checkout {track_name}`")
-    base = base_of(git, track)
-    if not git.is_ancestor(base, tip):
-        raise StateError(f"{branch} does not sit on the track's base {track.base}",
-                         f"rebuild it with `patchq checkout {track_name} --force`, or move the "
-                         f"track with `patchq rebase {track_name}`")
+    tip, base = queue_on_base(ws.git, ws.track(track_name), branch)
     return branch, tip, base
 
 

@@ -40,6 +40,17 @@ def _blank_line_before_tables(text: str) -> str:
     return "\n".join(out)
 
 
+def _read_map(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MapError(f"no {MAP_NAME} in {path.parent}",
+                       "run `patchq init --upstream DIR` first, or -C to the patch repo") \
+            from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MapError(f"cannot read {path}: {exc}") from None
+
+
 class UpstreamMap:
     """The parsed map. Mutate through the methods, then ``save()``."""
 
@@ -56,14 +67,7 @@ class UpstreamMap:
         import tomlkit
         from tomlkit.exceptions import ParseError
 
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise MapError(f"no {MAP_NAME} in {path.parent}",
-                           "run `patchq init --upstream DIR` first, or -C to the patch repo") \
-                from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MapError(f"cannot read {path}: {exc}") from None
+        text = _read_map(path)
         try:
             doc = tomlkit.parse(text)
         except ParseError as exc:
@@ -87,14 +91,7 @@ class UpstreamMap:
             result = cls.load(path)
             result.readonly = True
             return result
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise MapError(f"no {MAP_NAME} in {path.parent}",
-                           "run `patchq init --upstream DIR` first, or -C to the patch repo") \
-                from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MapError(f"cannot read {path}: {exc}") from None
+        text = _read_map(path)
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

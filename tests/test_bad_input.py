@@ -245,7 +245,7 @@ def case_export_of_a_queue_off_its_base(sources, upstream, repo, tmp):
     _edit_map(repo, f'base_commit = "{git(upstream, "rev-parse", "v1")}"', 'base_commit = ""')
     return ["export", "3.11"], \
         (r"patchq/3.11 does not sit on the track's base downstream; move the track with " \
-        r"`patchq rebase 3.11`")
+        r"`patchq rebase 3.11` \(not git rebase\)")
 
 
 def case_init_over_an_existing_map(sources, upstream, repo, tmp):

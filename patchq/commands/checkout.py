@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
-from ..model import Track
 from ..queue import (
     BuildResult,
     LoadedSeries,
     Manifest,
     Progress,
+    base_commit,
     build_cached,
     load_series,
     record_build,
@@ -30,16 +30,6 @@ class CheckoutResult:
     three_way: tuple[str, ...]
     previous: str | None  # the branch HEAD was on before
     unchanged: bool  # the branch already was exactly this
-
-
-def base_commit(git: Git, track: Track) -> str:
-    """The track's base as a commit of the upstream clone, with a clear error if it is gone."""
-    if track.base_commit:
-        if git.rev_parse(track.base_commit):
-            return git.rev_parse(track.base_commit)
-        raise GitError(f"the base of track {track.name} ({track.base} = {track.base_commit[:12]}) "
-                       f"is not in {git.path}", "fetch it into the upstream clone")
-    return git.resolve(track.base, f"base of track {track.name}")
 
 
 def refuse_dirty(git: Git, doing: str) -> None:

@@ -30,9 +30,8 @@ from ..errors import ApplyError, GitError, MapError, PatchqError, StateError
 from ..files import FileSet
 from ..git import Git, Identity
 from ..model import valid_slug, valid_track
-from ..queue import LoadedPatch, LoadedSeries, build, load_series
+from ..queue import LoadedPatch, LoadedSeries, base_commit, build, load_series
 from ..workspace import Workspace
-from .checkout import base_commit
 
 BRANCH_PREFIX = "patchq/draft/"
 DRAFTS_DIR = "drafts"

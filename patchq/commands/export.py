@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import StateError
-from ..queue import ExportPlan, apply_export, load_series, plan_export
+from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base
 from ..workspace import Workspace
-from .checkout import base_commit
 
 
 @dataclass
@@ -26,14 +24,7 @@ def plan(ws: Workspace, track_name: str, branch: str | None = None,
     track = ws.track(track_name)
     branch = branch or ws.queue_branch(track_name)
     git = ws.git
-    tip = git.branch_tip(branch)
-    if tip is None:
-        raise StateError(f"there is no queue branch {branch} in {git.path}",
-                         f"run `patchq checkout {track_name}` first")
-    base = base_commit(git, track)
-    if not git.is_ancestor(base, tip):
-        raise StateError(f"{branch} does not sit on the track's base {track.base}",
-                         f"move the track with `patchq rebase {track_name}`, not git rebase")
+    tip, base = queue_on_base(git, track, branch)
     loaded = load_series(ws.series_dir(track_name), track_name)
     return plan_export(git, ws.map, loaded, base, tip, refresh), branch, tip
 

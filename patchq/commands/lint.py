@@ -7,10 +7,9 @@ from pathlib import Path
 from ..errors import PatchqError, SeriesError
 from ..model import Problem, valid_slug
 from ..patchfile import diff_stats
-from ..queue import LoadedPatch, LoadedSeries, build_cached, plan_export
+from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
 from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
 from ..workspace import SERIES_DIR, Workspace
-from .checkout import base_commit
 
 
 def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | None:

@@ -41,11 +41,19 @@ from ..git import (
     unstaged_paths,
 )
 from ..model import Outcome, Track
-from ..queue import LoadedSeries, Manifest, Progress, apply_export, load_series, plan_export
+from ..queue import (
+    LoadedSeries,
+    Manifest,
+    Progress,
+    apply_export,
+    base_commit,
+    load_series,
+    plan_export,
+)
 from ..rebasing import Engine, OldPatch, PatchResult, crash_point, file_has_index
 from ..seriesdir import SERIES, render_series
 from ..workspace import Workspace
-from .checkout import base_commit, refuse_dirty, refuse_unexported
+from .checkout import refuse_dirty, refuse_unexported
 
 VERB = "rebase"
 _PAIR = re.compile(r"^\s*(?:\d+|-):\s+(?:[0-9a-f]+|-+) ([<>=!]) \s*(?:\d+|-):")

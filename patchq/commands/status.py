@@ -21,9 +21,8 @@ from ..detect import Detector, Finding, PatchChange
 from ..errors import GitError
 from ..git import Git
 from ..model import Track, UpstreamState
-from ..queue import LoadedPatch, Manifest, Progress, build, load_series
+from ..queue import LoadedPatch, Manifest, Progress, base_commit, build, load_series
 from ..workspace import Workspace
-from .checkout import base_commit
 from .list_ import submission_of
 
 DEFAULT_REFS = ("main",)
