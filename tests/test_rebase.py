@@ -252,7 +252,7 @@ def test_stop_at_conflict_then_continue_skip(syn):
     status = syn.run("rebase", "--status", "--json")
     assert status.code == 0
     assert json.loads(status.out)["stopped"]["slug"] == slug
-    for args in (("rebase", "main"), ("checkout", "main")):
+    for args in (("rebase", "main"), ("checkout", "main"), ("export", "main")):
         refused = syn.run(*args)
         assert refused.code == 1 and "in progress" in refused.err
         assert len(refused.err.strip().splitlines()) == 1

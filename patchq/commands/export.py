@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import opstate
 from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base
 from ..workspace import Workspace
 
@@ -31,6 +32,8 @@ def plan(ws: Workspace, track_name: str, branch: str | None = None,
 
 def export(ws: Workspace, track_name: str, branch: str | None = None,
            dry_run: bool = False) -> ExportResult:
+    if not dry_run:  # a stopped rebase or push must not be written half-done
+        opstate.refuse_if_busy(ws.git)
     export_plan, branch, tip = plan(ws, track_name, branch)
     result = ExportResult(track=track_name, branch=branch, plan=export_plan, dry_run=dry_run)
     git = ws.git
