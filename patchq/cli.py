@@ -281,7 +281,7 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
         sys.exit(1)
 
 
-# -- rebase (issue 4) ---------------------------------------------------------------------------
+# -- rebase --------------------------------------------------------------------------------------
 
 
 @cli.command()
@@ -458,7 +458,7 @@ def _rebase_status(result, as_json: bool) -> None:
         click.echo("interrupted: `patchq rebase --continue` goes on, `--abort` puts everything "
                    "back")
 
-# -- status, record, sync (issue 5) ------------------------------------------------------------
+# -- status, record, sync -----------------------------------------------------------------------
 
 
 class _GreedyOption(click.Option):
@@ -468,8 +468,11 @@ class _GreedyOption(click.Option):
     def add_to_parser(self, parser, ctx):
         result = super().add_to_parser(parser, ctx)
         for name in self.opts:
-            option = parser._long_opt.get(name) or parser._short_opt.get(name)
-            if option is None:
+            # click's parser keeps its options in these tables (click 8.0 to 8.4); should a
+            # later click not, the option still works, one REF per --against
+            tables = (getattr(parser, "_long_opt", {}), getattr(parser, "_short_opt", {}))
+            option = tables[0].get(name) or tables[1].get(name)
+            if option is None or not hasattr(option, "process"):
                 continue
             original = option.process
 
@@ -702,7 +705,7 @@ def sync(opts: Options, github_url: str | None, no_search: bool, timeout: float,
                f"patches, {proposals} proposals; {state}")
 
 
-# -- report (issue 6) ---------------------------------------------------------------------------
+# -- report --------------------------------------------------------------------------------------
 
 
 def _since_cb(ctx, param, value):
@@ -775,7 +778,7 @@ def report(opts: Options, format_: str, out: str | None, since: str | None,
                 else "history left as it was (--no-record)")
     click.echo(f"{compared}; {recorded}", err=to_stdout)
 
-# -- draft (issue 7) ----------------------------------------------------------------------------
+# -- draft ---------------------------------------------------------------------------------------
 
 
 def _slug_cb(ctx, param, value):
@@ -933,7 +936,7 @@ def _draft_all_summary(ws, items) -> None:
                f"{counts['failed']} failed (drafts in drafts/)")
 
 # -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit;
-# -- compare, port (issue 8) --------------------------------------------------------------------
+# -- compare, port -------------------------------------------------------------------------------
 
 
 def _stack_target(name: str | None, all_: bool):

@@ -41,7 +41,9 @@ def test_tracks_bases_and_upstream(sample):
     assert umap.upstream_get("github") == "python/cpython"
     assert {t: (umap.track(t).base, umap.track(t).follows) for t in umap.track_names()} == \
         {"3.11": ("v3.11.2", "3.11"), "3.13": ("v3.13.5", "3.13")}
-    assert all(len(umap.track(t).base_commit) == 40 for t in umap.track_names())
+    # resolved from the tag in the user's clone: real CPython and a tree rebuilt from release
+    # tarballs give one tag different commit ids
+    assert all(umap.track(t).base_commit == "" for t in umap.track_names())
     assert "#" in (sample / "upstream_map.toml").read_text()  # it explains itself
 
 

@@ -76,7 +76,7 @@ def steps(sample: Sample) -> list[Step]:
              "write the queue back: nothing changed, so no file is touched"),
         Step((*c, "lint", "3.11", "--check-export"),
              "check the track: files, map records, applying, and that export is clean"),
-        # status steps (issue 5): before the rebase, which drops what upstream has
+        # status before the rebase, which drops what upstream has
         Step((*c, "record", "Public-pymain_run_python", "disposition=downstream-only",
               "reason=Pyodide drives start-up from JavaScript"),
              "say which patches stay downstream, and why (the map keeps your comments)"),
@@ -85,7 +85,6 @@ def steps(sample: Sample) -> list[Step]:
              "which commits: gh-101234 landed on main with a test and a NEWS entry (another "
              "patch-id) and was backported to 3.11 after v3.11.2; patch 5's lines changed "
              "differently on main; recorded in the map"),
-        # rebase steps (issue 4) go here
         Step((*c, "rebase", "3.11", "--onto", "v3.11.3", "--dry-run"),
              "what moving the track to the next release would do, changing nothing"),
         Step((*c, "rebase", "3.11", "--onto", "v3.11.3"),
@@ -93,14 +92,12 @@ def steps(sample: Sample) -> list[Step]:
              "upstream commit and how it was found), configure.ac grew above patch 3 (offset: "
              "its file is refreshed), the other files stay byte for byte; the map records the "
              "new base and every outcome"),
-        # status steps (issue 5): see above, before the rebase
-        # draft steps (issue 7) go here
         Step((*c, "draft", "Make-the-standard-streams-configurable-for-an-embedd",
               "--track", "3.11"),
              "draft an upstream issue and PR for one patch, offline: it is ported onto "
              "upstream main as branch patchq/draft/<slug> (your checkout untouched) and "
              "drafts/<slug>/ gets issue.md, pr.md and the NEWS entry"),
-        # report steps (issue 6) go here: the demo ends with the report
+        # the demo ends with the report
         Step((*c, "report", "--format", "html", "--out", str(sample.root / "report.html")),
              "the weekly upstream-status report, one self-contained page: open "
              f"{sample.root / 'report.html'} in a browser; the run's snapshot goes into "
