@@ -1470,9 +1470,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 -- a bug: say so, keep the details
-        where = _save_crash(exc)
-        click.echo(f"patchq: unexpected error ({type(exc).__name__}: {exc}); "
-                   f"details saved to {where}", err=True)
+        try:
+            where = f"details saved to {_save_crash(exc)}"
+        except OSError as save_error:
+            where = f"the details could not be saved ({save_error.strerror})"
+        click.echo(f"patchq: unexpected error ({type(exc).__name__}: {exc}); {where}", err=True)
         return 70
     return 0
 
