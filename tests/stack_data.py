@@ -28,7 +28,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers import commit, format_patch, git, patchq
+from spine_data import hermetic_env
 
 SLUGS = ["p-one", "p-two", "p-three", "p-four", "p-five"]
 FILES = ("a.txt", "b.txt", "c.txt", "d.txt", "e.txt")
@@ -115,3 +117,20 @@ def series_names(repo: Path, track: str = "3.11") -> list[str]:
 
 def state_file(upstream: Path) -> Path:
     return upstream / ".git" / "patchq" / "operation.json"
+
+
+# -- fixtures: a test module imports them (``from stack_data import template, work``) ----------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The sample above, built once per test module."""
+    root = tmp_path_factory.mktemp("stack")
+    with hermetic_env(tmp_path_factory.mktemp("home")):
+        return build_template(root)
+
+
+@pytest.fixture
+def work(template, tmp_path):
+    """A fresh copy of the sample for one test: (upstream clone, patch repo)."""
+    return fresh(template, tmp_path)

@@ -7,7 +7,12 @@ import json
 import pytest
 from helpers import patchq
 from spine_data import hermetic_env
-from stack_data import build_template, fresh, patch_file, run_ok
+from stack_data import (
+    build_template,
+    patch_file,
+    run_ok,
+    work,  # noqa: F401 (fixtures)
+)
 
 from patchq.commands.compare import compare_series
 from patchq.queue import load_series
@@ -21,11 +26,6 @@ def template(tmp_path_factory):
         repo = root / "patches"
         run_ok(repo, "import", str(root / "incoming"), "--track", "3.13", "--base", "3.13")
         return root
-
-
-@pytest.fixture
-def work(template, tmp_path):
-    return fresh(template, tmp_path)
 
 
 def replace_in(path, old, new):

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
-from spine_data import hermetic_env
-from stack_data import build_template, fresh, patch_file, run_ok, series_names, state_file
+from stack_data import patch_file, run_ok, series_names, state_file, template, work  # noqa: F401 (fixtures)
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stack")
-    with hermetic_env(tmp_path_factory.mktemp("home")):
-        return build_template(root)
-
-
-@pytest.fixture
-def work(template, tmp_path):
-    return fresh(template, tmp_path)
 
 
 def track_313(upstream, repo, slugs, checkout=True, base="3.13", track="3.13"):

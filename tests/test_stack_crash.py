@@ -11,20 +11,7 @@ import sys
 
 import pytest
 from helpers import git, patchq
-from spine_data import hermetic_env
-from stack_data import SLUGS, build_template, fresh, patch_file, run_ok, series_names, state_file
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stack")
-    with hermetic_env(tmp_path_factory.mktemp("home")):
-        return build_template(root)
-
-
-@pytest.fixture
-def work(template, tmp_path):
-    return fresh(template, tmp_path)
+from stack_data import SLUGS, fresh, patch_file, run_ok, series_names, state_file, template, work  # noqa: F401 (fixtures)
 
 
 def run_killed(repo, *args, crash: str = "", interrupt: str = ""):

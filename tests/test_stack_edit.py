@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 from helpers import git, patchq, refs_snapshot, tree_snapshot
-from spine_data import hermetic_env
-from stack_data import SLUGS, build_template, fresh, patch_file, run_ok, series_names, state_file
+from stack_data import (
+    SLUGS,
+    fresh,
+    patch_file,
+    run_ok,
+    series_names,
+    state_file,
+    template,  # noqa: F401 (fixtures)
+)
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stack")
-    with hermetic_env(tmp_path_factory.mktemp("home")):
-        return build_template(root)
 
 
 @pytest.fixture

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
-from spine_data import hermetic_env
-from stack_data import SLUGS, build_template, fresh, patch_file, run_ok, series_names, state_file
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("stack")
-    with hermetic_env(tmp_path_factory.mktemp("home")):
-        return build_template(root)
-
-
-@pytest.fixture
-def work(template, tmp_path):
-    return fresh(template, tmp_path)
+from stack_data import SLUGS, patch_file, run_ok, series_names, state_file, template, work  # noqa: F401 (fixtures)
 
 
 def pq(repo, *args):
