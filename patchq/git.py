@@ -507,23 +507,6 @@ def reset_index(git: Git, commit: str) -> None:
     git.run("reset", "-q", commit, "--")
 
 
-def conflicted_paths(git: Git) -> list[str]:
-    """Paths with unmerged entries (conflict stages) in the index."""
-    res = git.run("ls-files", "-u", "-z")
-    paths: list[str] = []
-    for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        path = item.split("\t", 1)[1] if "\t" in item else ""
-        if path and path not in paths:
-            paths.append(path)
-    return paths
-
-
-def not_added_paths(git: Git) -> list[str]:
-    """Tracked files whose work-tree content differs from the index."""
-    res = git.run("diff", "--name-only", "-z", "--no-ext-diff", "--ignore-submodules")
-    return [p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
-
-
 _REJECTS = re.compile(r"^Applying patch (.+) with \d+ rejects?\.\.\.$", re.MULTILINE)
 
 
@@ -538,7 +521,7 @@ def apply_in_work_tree(git: Git, patch_path: str | os.PathLike, strip: int = 1
     res = git.run(*args, "--3way", str(patch_path), ok=(0, 1, 128), config=DIFF_CONFIG)
     if res.status == 0:
         return "clean", [], ""
-    conflicts = conflicted_paths(git)
+    conflicts = unmerged_paths(git)
     if conflicts:
         return "conflict", conflicts, res.stderr
     res = git.run(*args, "--reject", "--verbose", str(patch_path), ok=(0, 1, 128),
@@ -1022,6 +1005,7 @@ def range_diff(git: Git, old_base: str, old_tip: str, new_base: str, new_tip: st
 
 
 def unmerged_paths(git: Git) -> list[str]:
+    """Paths with unmerged entries (conflict stages) in the index."""
     res = git.run("ls-files", "-u", "-z")
     paths: list[str] = []
     for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):

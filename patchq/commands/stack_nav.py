@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import opstate, stack_tx
 from ..errors import StateError
-from ..git import Git, apply_in_work_tree, conflicted_paths, force_tree, not_added_paths
+from ..git import Git, apply_in_work_tree, force_tree, unmerged_paths, unstaged_paths
 from ..seriesdir import SERIES, file_digest
 from ..stack import (
     Progress,
@@ -342,7 +342,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
         stop = stop_in_work_tree(ws, state)
         return MoveResult(state["track"], top=None, stop=stop)
     stack = _check_stopped(ws, state)
-    conflicts = conflicted_paths(git)
+    conflicts = unmerged_paths(git)
     if conflicts:
         raise StateError(f"{slug} still has conflicts in {', '.join(conflicts[:5])}",
                          stopped_hint(slug))
@@ -352,7 +352,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
         raise StateError(f"{', '.join(rejects[:5])} still exists",
                          f"apply its hunks by hand, delete it, `git add` the files, then "
                          f"`patchq push` (or `patchq pop` to back {slug} out)")
-    not_added = not_added_paths(git)
+    not_added = unstaged_paths(git)
     if not_added:
         raise StateError(f"changes to {', '.join(not_added[:5])} are not added",
                          "`git add` them (or undo them with `git checkout -- FILE`), "
