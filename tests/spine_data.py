@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import FIXED_DATE, commit, git, numbered_lines
+from helpers import FIXED_DATE, commit, git, numbered_lines, patchq
 
 EDGE_COMMITS = 8  # commits on branch downstream
 
@@ -212,4 +212,16 @@ def fresh(sources: Sources, tmp: Path) -> tuple[Path, Path]:
     repo = tmp / "patches"
     repo.mkdir()
     git(repo, "init", "-q")
+    return upstream, repo
+
+
+def imported(sources: Sources, tmp: Path, tracks: tuple[str, ...] = ("3.11",)) -> tuple[Path, Path]:
+    """``fresh``, then ``patchq init`` and the quilt sample imported on v1 as each of
+    ``tracks``: (upstream, patch repo)."""
+    upstream, repo = fresh(sources, tmp)
+    assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0
+    for track in tracks:
+        res = patchq("-C", str(repo), "import", str(sources.quilt), "--track", track,
+                     "--base", "v1")
+        assert res.code == 0, res.text
     return upstream, repo

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
-from spine_data import build_sources, fresh
+from spine_data import build_sources, imported
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,7 @@ def sources(tmp_path_factory):
 
 @pytest.fixture
 def env(sources, tmp_path):
-    upstream, repo = fresh(sources, tmp_path)
-    assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0
-    res = patchq("-C", str(repo), "import", str(sources.quilt), "--track", "3.11", "--base", "v1")
-    assert res.code == 0, res.text
+    upstream, repo = imported(sources, tmp_path)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "import")
     return sources, upstream, repo, tmp_path

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from helpers import commit, git, patchq
-from spine_data import build_sources, fresh
+from spine_data import build_sources, imported
 
 from patchq.upstream_map import UpstreamMap
 
@@ -19,10 +19,7 @@ def sources(tmp_path_factory):
 @pytest.fixture
 def repo(sources, tmp_path):
     """The quilt sample imported as track 3.11 on v1."""
-    _, repo = fresh(sources, tmp_path)
-    assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0
-    res = patchq("-C", str(repo), "import", str(sources.quilt), "--track", "3.11", "--base", "v1")
-    assert res.code == 0, res.text
+    _, repo = imported(sources, tmp_path)
     return repo
 
 

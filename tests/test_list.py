@@ -6,7 +6,7 @@ import json
 
 import pytest
 from helpers import patchq
-from spine_data import build_sources, fresh
+from spine_data import build_sources, imported
 
 from patchq.upstream_map import UpstreamMap
 
@@ -18,12 +18,7 @@ def sources(tmp_path_factory):
 
 @pytest.fixture
 def repo(sources, tmp_path):
-    _, repo = fresh(sources, tmp_path)
-    assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0
-    for track in ("3.11", "3.12"):
-        res = patchq("-C", str(repo), "import", str(sources.quilt), "--track", track,
-                     "--base", "v1")
-        assert res.code == 0, res.text
+    _, repo = imported(sources, tmp_path, ("3.11", "3.12"))
     return repo
 
 
