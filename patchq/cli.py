@@ -119,9 +119,10 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
     revision range A..B of the upstream clone (written as export writes patches).
 
     Writes series/T/ (the files byte for byte, and the series file), records the track and its
-    base in upstream_map.toml with one record per patch (seeded from DEP-3 Forwarded:, Bug:
-    and Origin: links), and says which patches, if any, do not apply on REF (without
-    failing). Nothing is written when the source is unusable.
+    base in upstream_map.toml with one record per patch (seeded from the whole header: issue,
+    pr, origin_commit, news, forwarded, and downstream-only for Forwarded: not-needed; a
+    value already recorded is kept), and says which patches, if any, do not apply on REF
+    (without failing). Nothing is written when the source is unusable.
     """
     from . import ui
     from .commands.import_ import import_series
@@ -137,6 +138,8 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
             click.echo(f"  {slug}: {details}")
     else:
         click.echo(f"all {len(result.slugs)} apply on {base}")
+    if result.seeded_text():
+        click.echo(result.seeded_text())
 
 
 # -- list -------------------------------------------------------------------------------------

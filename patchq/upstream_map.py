@@ -18,6 +18,10 @@ from .files import atomic_write
 from .model import Track, valid_track
 
 MAP_NAME = "upstream_map.toml"
+# [patches.<slug>] fields people own (import seeds some from the patch's header, never over
+# a value already there); docs/upstream_map.md
+PEOPLE_FIELDS = ("disposition", "reason", "issue", "pr", "notes", "origin_commit", "news",
+                 "forwarded")
 
 HEADER = """\
 # upstream_map.toml -- what patchq knows about this downstream series.
@@ -256,7 +260,7 @@ class UpstreamMap:
 
     @staticmethod
     def _people_fields(record: dict) -> bool:
-        return any(record.get(k) for k in ("issue", "pr", "reason", "notes")) or \
+        return any(record.get(k) for k in PEOPLE_FIELDS if k != "disposition") or \
             record.get("disposition", "undecided") != "undecided"
 
     def move_patch_track(self, old: str, new: str, track: str) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import patchfile
+from .. import headers, patchfile
 from ..clock import today
 from ..errors import MapError, SeriesError
 from ..files import FileSet
@@ -22,7 +22,6 @@ from ..seriesdir import SERIES, check_relative, discover_format_patch_files, rea
 from ..workspace import Workspace
 
 _MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
-_GITHUB_REF = re.compile(r"github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/(issues|pull)/(\d+)")
 _VERSION_TAG = re.compile(r"^v?(\d+\.\d+)\.\d+")
 _COVER = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
 
@@ -36,6 +35,15 @@ class ImportResult:
     slugs: list[str] = field(default_factory=list)
     not_applying: list[tuple[str, str]] = field(default_factory=list)  # (slug, details)
     files: list[Path] = field(default_factory=list)
+    seeded: dict[str, int] = field(default_factory=dict)  # map fields seeded from headers
+
+    def seeded_text(self) -> str:
+        """One line: what the headers gave the map ("" when nothing)."""
+        names = (("downstream-only", "downstream-only (Forwarded: not-needed)"),
+                 ("issue", "issues"), ("pr", "PRs"), ("origin_commit", "upstream commits"),
+                 ("news", "NEWS entries"), ("forwarded", "Forwarded fields"))
+        parts = [f"{self.seeded[k]} {label}" for k, label in names if self.seeded.get(k)]
+        return "recorded from the headers: " + ", ".join(parts) if parts else ""
 
 
 @dataclass(frozen=True)
@@ -184,26 +192,45 @@ def _follows(git, base: str, track: str) -> str:
 
 
 def _record_from_headers(ws: Workspace, slug: str, parsed: patchfile.PatchFile,
-                         track: str) -> None:
-    """Seed a patch's map record from what its DEP-3 header already says."""
+                         track: str, seeded: dict[str, int]) -> None:
+    """Seed a patch's map record from what its whole header says (patchq.headers): issue,
+    PR, the upstream commit it was taken from, its own NEWS entry, DEP-3 Forwarded, and
+    ``downstream-only`` for ``Forwarded: not-needed``. People own these fields: a value
+    already in the map is never replaced."""
     table = ws.map.ensure_patch(slug)
     per_track = ws.map.patch_track(slug, track)
     per_track["carried"] = True
     per_track["since"] = today()
-    forwarded = (parsed.field("Forwarded") or "").strip()
-    if forwarded.lower() in ("not-needed", "no-needed") and \
+    read = headers.parse(parsed)
+    github = ws.map.upstream_get("github")
+
+    def seed(key: str, value: str) -> None:
+        if value and not table.get(key):
+            table[key] = value
+            seeded[key] = seeded.get(key, 0) + 1
+
+    if read.forwarding is headers.Forwarding.NOT_NEEDED and \
             table.get("disposition", "undecided") == "undecided":
         table["disposition"] = "downstream-only"
-        table["reason"] = "Forwarded: not-needed (from the patch header)"
-    github = ws.map.upstream_get("github")
-    for value in (forwarded, parsed.field("Bug") or "", parsed.field("Origin") or "",
-                  parsed.field("Applied-Upstream") or ""):
-        for repo, kind, number in _GITHUB_REF.findall(value):
-            if github and repo.lower() != github.lower():
-                continue
-            key = "pr" if kind == "pull" else "issue"
-            if not table.get(key):
-                table[key] = f"{repo}#{number}"
+        if not table.get("reason"):
+            table["reason"] = "Forwarded: not-needed (from the patch header)"
+        seeded["downstream-only"] = seeded.get("downstream-only", 0) + 1
+    repo = github or _only_repo(read)
+    issue, pull = read.issue(github), read.pull(github)
+    if repo and issue:
+        seed("issue", f"{repo}#{issue}")
+    if repo and pull:
+        seed("pr", f"{repo}#{pull}")
+    seed("origin_commit", read.origin_commit(github))
+    news = [e for e in read.news if e.issue == issue] or list(read.news)
+    seed("news", news[0].path if news else "")
+    seed("forwarded", read.forwarded)
+
+
+def _only_repo(read: headers.Headers) -> str:
+    """Without [upstream] github: the one repository the header's links name, if one."""
+    repos = {r.repo for r in read.refs if r.repo}
+    return repos.pop() if len(repos) == 1 else ""
 
 
 def import_series(ws: Workspace, source: str, track: str, base: str,
@@ -266,7 +293,7 @@ def import_series(ws: Workspace, source: str, track: str, base: str,
         ws.map.set_track(Track(name=track, follows=follows or _follows(git, base, track),
                                base=base, base_commit=base_commit))
         for patch in loaded.patches:
-            _record_from_headers(ws, patch.slug, patch.file, track)
+            _record_from_headers(ws, patch.slug, patch.file, track, result.seeded)
         ws.map.save()
     except BaseException:
         _undo(target, written)
