@@ -602,6 +602,13 @@ def record(opts: Options, slug: str, assignments: tuple[str, ...], track: str | 
     issue=REF         the upstream issue: OWNER/REPO#N, #N, gh-N or its URL
     pr=REF            the upstream PR: OWNER/REPO#N, #N, GH-N or its URL
     notes=TEXT        free text
+    subject=TEXT      the title drafts use instead of the patch's subject
+    author=NAME <EMAIL>  the author a draft's commit gets (the CLA check needs a real one)
+    tested_on=TEXT    what it was tested on, said in drafts: "Linux, 3.13, main"
+    ci=URL            the downstream CI that builds with it, listed in the PR draft
+    origin_commit=SHA the upstream commit it was taken from (import seeds it)
+    news=PATH         its own Misc/NEWS.d/next/... entry (import seeds it)
+    forwarded=TEXT    DEP-3 Forwarded, as written (import seeds it)
     KEY=              clears the field
 
     Issues and PRs are stored as OWNER/REPO#N (#N and gh-N use [upstream] github). Changing
@@ -810,14 +817,18 @@ def _slug_cb(ctx, param, value):
 @click.option("--push", is_flag=True,
               help="Also push the draft branch to the fork (force-with-lease); no issue, no PR.")
 @click.option("--open", "open_", is_flag=True,
-              help="Also create the issue (if none), push the branch and open a draft PR; "
-                   "re-running updates them. Token from GITHUB_TOKEN or GH_TOKEN.")
+              help="Also create the issue (if none is known), push the branch and open a draft "
+                   "PR; re-running updates them. Token from GITHUB_TOKEN or GH_TOKEN.")
+@click.option("--reopen", is_flag=True,
+              help="With --open: reopen the draft PR patchq opened when it was closed.")
 @click.option("--github-url", metavar="URL", envvar="PATCHQ_GITHUB_URL",
               help="GitHub API address, for GitHub Enterprise (default https://api.github.com; "
                    "env PATCHQ_GITHUB_URL).")
 @click.option("--fork-url", metavar="URL",
               help="Git URL to push to, instead of the one made from [upstream] fork "
                    "(or [upstream] fork_url).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              metavar="SECONDS", help="How long to wait for each answer from GitHub.")
 @click.option("--regenerate", is_flag=True,
               help="Overwrite draft files you edited (by default your edits are kept).")
 @click.option("--force", is_flag=True,
@@ -825,27 +836,34 @@ def _slug_cb(ctx, param, value):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_options
 def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target: str,
-          issue: int | None, section: str | None, push: bool, open_: bool,
-          github_url: str | None, fork_url: str | None, regenerate: bool, force: bool,
-          as_json: bool) -> None:
+          issue: int | None, section: str | None, push: bool, open_: bool, reopen: bool,
+          github_url: str | None, fork_url: str | None, timeout: float, regenerate: bool,
+          force: bool, as_json: bool) -> None:
     """Draft an upstream issue and PR for SLUG, in CPython's conventions.
+
+    First what the patch already says about upstream is read (the map and its whole header):
+    an issue it names is used, a PR it names is not proposed again, a change taken from an
+    upstream commit is not drafted; a subject that is no title or a missing author stops it
+    with what to do (`patchq record SLUG subject=... author=...`).
 
     Offline (the default): port the patch onto upstream's --target branch with a 3-way merge
     as branch patchq/draft/SLUG in the upstream clone (your work tree and current branch are
     left alone; on conflict nothing is made), and write drafts/SLUG/issue.md, pr.md and
     news.rst in the patch repo. Edit them freely: patchq keeps your edits. Once an issue
-    number is known (--issue, the map, or a gh-N: subject), the branch's commit is titled
-    `gh-N: summary` and carries the Misc/NEWS.d entry.
+    number is known, the branch's commit is titled `gh-N: summary` and carries the
+    Misc/NEWS.d entry (the patch's own when it has one; none for documentation or tests).
 
-    --open creates the issue on GitHub when none is recorded, pushes the branch to the fork
-    and opens a draft PR, recording issue, PR and branch in the map; running it again updates
-    the branch and the PR text, never opening a second one.
+    --open checks the repository, the fork and the push first, then creates the issue on
+    GitHub when none is known, pushes the branch to the fork and opens a draft PR, recording
+    issue, PR and branch in the map; running it again updates the branch and the PR text,
+    never opening a second one.
 
-    --all drafts every upstreamable patch absent upstream and not yet submitted, and goes on
-    past failures.
+    --all drafts every upstreamable patch not upstream and not yet proposed, lists each skip
+    with its reason, and goes on past failures.
     """
     from . import ui
     from .commands import draft as drafting
+    from .commands import draft_render as render
 
     if all_ == bool(slug):
         raise click.UsageError("give a SLUG or --all (not both)")
@@ -853,6 +871,8 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
         raise click.UsageError("--issue names the issue of one patch; it cannot go with --all")
     if (github_url or fork_url) and not (push or open_):
         raise click.UsageError("--github-url and --fork-url go with --push or --open")
+    if reopen and not open_:
+        raise click.UsageError("--reopen goes with --open")
     ws = opts.workspace()
     options = drafting.Options(track=track, target=target, issue=issue, section=section,
                                regenerate=regenerate, force=force)
@@ -860,83 +880,29 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
     if push or open_:
         from .commands.draft_online import Online
 
-        online = Online(push_only=push and not open_, github_url=github_url, fork_url=fork_url)
+        online = Online(push_only=push and not open_, github_url=github_url, fork_url=fork_url,
+                        timeout=timeout, reopen=reopen)
     if all_:
+        from .commands.draft_all import draft_all
+
         with ui.progress("drafting", enabled=not as_json) as bar:
-            items = drafting.draft_all(ws, options, online, progress=bar)
+            result = draft_all(ws, options, online, progress=bar)
         if as_json:
-            ui.print_json([item.as_json() for item in items])
+            ui.print_json(result.as_json())
         else:
-            _draft_all_summary(ws, items)
-        failed = [item.slug for item in items if item.status == "failed"]
+            if result.items:
+                ui.table(["slug", "track", "result", "detail"], render.all_rows(result))
+            click.echo(render.all_summary(result))
+        failed = render.not_drafted_line(result)
         if failed:
-            raise PatchqError(f"{len(failed)} of {len(items)} patches could not be drafted "
-                              f"({', '.join(failed[:3])}{' ...' if len(failed) > 3 else ''})",
-                              "see the table above; the others were drafted")
+            raise PatchqError(*failed)
         return
     result = drafting.draft(ws, slug, options, online)
     if as_json:
         ui.print_json(result.as_json())
     else:
-        _show_draft(ws, result)
+        click.echo("\n".join(render.draft_lines(result, ws.root, ws.git.path)))
 
-
-def _rel(ws, path: Path) -> str:
-    try:
-        return str(path.relative_to(ws.root))
-    except ValueError:
-        return str(path)
-
-
-def _show_draft(ws, result) -> None:
-    from .commands.draft import ISSUE_MD, NEWS_RST, PR_MD
-
-    how = "cleanly" if result.how == "clean" else "with a 3-way merge"
-    click.echo(f"{result.slug}: ported from track {result.track} onto {result.target} "
-               f"({result.target_ref} {result.target_commit[:12]}) {how}")
-    click.echo(f"branch {result.branch} {result.branch_state} in {ws.git.path} "
-               f"(tip {result.commit[:12]})")
-    where = _rel(ws, result.directory)
-    click.echo(f"drafts in {where}/: " + (", ".join(result.written) + " written"
-                                            if result.written else "unchanged"))
-    if result.kept:
-        click.echo(f"kept your edits to {', '.join(result.kept)} (--regenerate overwrites them)")
-    for note in result.notes:
-        click.echo(note)
-    for name in (ISSUE_MD, PR_MD):
-        click.echo(f"\n---- {where}/{name} " + "-" * max(4, 60 - len(where) - len(name)))
-        click.echo(result.texts[name], nl=False)
-    if result.news_file:
-        click.echo(f"\n---- NEWS entry: {result.news_file}")
-    else:
-        click.echo(f"\n---- NEWS entry ({result.section}; added to the branch once the issue "
-                   "number is known)")
-    click.echo(result.texts[NEWS_RST], nl=False)
-    click.echo("")
-    if result.issue_url or result.pr_url or result.pushed:
-        if result.issue_url:
-            state = "created" if result.issue_created else "recorded"
-            click.echo(f"issue gh-{result.issue} {state}: {result.issue_url}")
-        if result.pushed:
-            click.echo(f"branch {result.branch} {result.pushed} on fork {result.fork}")
-        if result.pr_url:
-            click.echo(f"draft PR #{result.pr} {result.pr_state}: {result.pr_url}")
-    else:
-        click.echo(f"next: review and edit the drafts, then `patchq draft {result.slug} --open` "
-                   "(with GITHUB_TOKEN set)")
-
-
-def _draft_all_summary(ws, items) -> None:
-    from . import ui
-
-    if not items:
-        click.echo("no patches to draft")
-        return
-    ui.table(["slug", "track", "result", "detail"],
-             [(i.slug, i.track, i.status, i.detail) for i in items])
-    counts = {s: sum(1 for i in items if i.status == s) for s in ("drafted", "skipped", "failed")}
-    click.echo(f"{counts['drafted']} drafted, {counts['skipped']} skipped, "
-               f"{counts['failed']} failed (drafts in drafts/)")
 
 # -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit;
 # -- compare, port -------------------------------------------------------------------------------

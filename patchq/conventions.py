@@ -16,8 +16,7 @@ import base64
 import hashlib
 import re
 import textwrap
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
 # The directories of Misc/NEWS.d/next/ (blurb's sections), in blurb's order.
@@ -89,9 +88,11 @@ def section_of_path(path: str) -> str | None:
     return None
 
 
-def news_section(files: Sequence[tuple[str, int]]) -> str:
-    """The section for a change touching ``files`` ((path, lines changed) pairs): the one with
-    the most changed lines, tests and documentation counting only when nothing else does.
+def news_section(files: Sequence[tuple[str, int]], words: str = "") -> str:
+    """The section for a change touching ``files`` ((path, lines changed) pairs): C_API when
+    it changes the public C API (a header under ``Include/`` but ``Include/internal/``, or
+    ``PyConfig``), else the one with the most changed lines, tests and documentation counting
+    only when nothing else does.
 
     >>> news_section([("Lib/test/test_platform.py", 40), ("Lib/platform.py", 3)])
     'Library'
@@ -99,7 +100,15 @@ def news_section(files: Sequence[tuple[str, int]]) -> str:
     'Documentation'
     >>> news_section([("README.rst", 1)])
     'Build'
+    >>> news_section([("Python/initconfig.c", 90), ("Include/cpython/initconfig.h", 2)])
+    'C_API'
+    >>> news_section([("Python/initconfig.c", 9)], "Add PyConfig.stdio_fd")
+    'C_API'
     """
+    public = [p for p, _ in files if p.startswith("Include/") and
+              not p.startswith("Include/internal/")]
+    if public or re.search(r"\bPyConfig\b|\bPyPreConfig\b", words):
+        return "C_API"
     weights: dict[str, int] = {}
     for path, lines in files:
         section = section_of_path(path)
@@ -109,6 +118,25 @@ def news_section(files: Sequence[tuple[str, int]]) -> str:
     if not primary:
         return "Build"
     return max(primary, key=lambda s: (primary[s], -SECTIONS.index(s)))
+
+
+def needs_news(files: Sequence[tuple[str, int]]) -> str:
+    """"" when a change needs a NEWS entry, else why not: the devguide asks none for changes
+    to documentation or tests only.
+
+    >>> needs_news([("Doc/library/os.rst", 4)]), needs_news([("Lib/os.py", 1)])
+    ('it changes documentation only', '')
+    >>> needs_news([("Lib/test/test_os.py", 4), ("Doc/library/os.rst", 1)])
+    'it changes tests and documentation only'
+    """
+    kinds = {section_of_path(p) for p, _ in files} - {None}
+    if kinds == {"Documentation"}:
+        return "it changes documentation only"
+    if kinds == {"Tests"}:
+        return "it changes tests only"
+    if kinds == {"Tests", "Documentation"}:
+        return "it changes tests and documentation only"
+    return ""
 
 
 def check_section(value: str) -> str:
@@ -208,30 +236,6 @@ def parse_news_path(path: str) -> tuple[str, int] | None:
     return (match.group(1), int(match.group(2))) if match else None
 
 
-def news_text(summary: str, body: str, author: str = "") -> str:
-    """A NEWS entry: the first paragraph of the description (or the summary), wrapped like
-    blurb's, with the author credited.
-
-    >>> print(news_text("Make streams configurable", "", "Ben Wasmer"), end="")
-    Make streams configurable. Patch by Ben Wasmer.
-    """
-    paragraph = first_paragraph(body) or summary
-    text = " ".join(paragraph.split())
-    if text and text[-1] not in ".!?":
-        text += "."
-    if author:
-        text += f" Patch by {author}."
-    return textwrap.fill(text, NEWS_WIDTH, break_long_words=False, break_on_hyphens=False) + "\n"
-
-
-def first_paragraph(body: str) -> str:
-    """The description's first paragraph, without trailers (``Signed-off-by:``...)."""
-    for block in re.split(r"\n\s*\n", strip_trailers(body).strip()):
-        if block.strip():
-            return block.strip()
-    return ""
-
-
 _TRAILER = re.compile(r"^[A-Z][A-Za-z-]*-by: |^(Co-authored-by|Change-Id|Bug|Origin|Forwarded|"
                       r"Patchq-Slug|Last-Update|Applied-Upstream): ", re.IGNORECASE)
 
@@ -262,8 +266,6 @@ _PLATFORMS = (
     (r"\bsolaris\b|\billumos\b", "Solaris"),
     (r"\blinux\b", "Linux"),
 )
-# How CPython's issue form names operating systems.
-_FORM_OS = {"Windows": "Windows", "macOS": "macOS", "Linux": "Linux"}
 
 
 def platforms(texts: Sequence[str], paths: Sequence[str] = ()) -> list[str]:
@@ -287,18 +289,6 @@ def platforms(texts: Sequence[str], paths: Sequence[str] = ()) -> list[str]:
     return found
 
 
-def form_os(found: Sequence[str]) -> str:
-    """The issue form's "Operating systems tested on" answer.
-
-    >>> form_os(["Emscripten (WebAssembly)"]), form_os(["Linux", "Windows"]), form_os([])
-    ('Other', 'Windows, Linux', 'Linux, macOS, Windows')
-    """
-    if not found:
-        return "Linux, macOS, Windows"
-    names = list(dict.fromkeys(_FORM_OS.get(p, "Other") for p in found))
-    return ", ".join(sorted(names, key=["Windows", "macOS", "Linux", "Other"].index))
-
-
 _BUG_WORDS = re.compile(r"\b(fix(es|ed)?|crash(es)?|error|fail(s|ure)?|broken|bug|wrong|"
                         r"incorrect|leak|hang|regression|segfault)\b", re.IGNORECASE)
 
@@ -309,119 +299,8 @@ def is_bug(summary: str, body: str = "") -> bool:
     >>> is_bug("Fix platform.system() on Emscripten"), is_bug("Make streams configurable")
     (True, False)
     """
-    return bool(_BUG_WORDS.search(summary)) or bool(_BUG_WORDS.search(first_paragraph(body)[:200]))
-
-
-# -- the drafts -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DraftFacts:
-    """What the drafts say, gathered by `patchq draft` from the patch, the map and the port."""
-
-    slug: str
-    summary: str  # the subject without its gh-N: prefix
-    body: str  # the patch's description, trailers removed
-    author: str
-    issue: int | None
-    target: str  # upstream branch the PR goes to
-    target_commit: str
-    track: str
-    track_base: str
-    patch_file: str  # as the patch repo holds it: series/3.11/0002-x.patch
-    files: tuple[tuple[str, int], ...]  # (path, lines changed) on the target
-    how: str  # clean / 3way
-    section: str
-    news_file: str = ""  # Misc/NEWS.d/next/... once the issue number is known
-    reason: str = ""
-    notes: str = ""
-    since: str = ""
-    downstream: str = ""  # a name: Pyodide
-    downstream_link: str = ""  # a web address of the patch, "" when unknown
-    platforms: tuple[str, ...] = ()
-    other_tracks: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def who(self) -> str:
-        return self.downstream or "A downstream distribution"
-
-    @property
-    def tests(self) -> list[str]:
-        return [p for p, _ in self.files if section_of_path(p) == "Tests"]
-
-
-def _versions(facts: DraftFacts) -> str:
-    names = [facts.track, *facts.other_tracks]
-    if facts.target not in names:
-        names.append(facts.target)
-    return ", ".join(names)
-
-
-def issue_markdown(facts: DraftFacts) -> str:
-    """The issue draft: ``# title``, then the body in the shape of CPython's issue forms."""
-    bug = is_bug(facts.summary, facts.body)
-    description = facts.body or facts.summary + "."
-    where = ", ".join(facts.platforms) or "not specific to a platform"
-    lines = [f"# {facts.summary}", ""]
-    if bug:
-        lines += ["# Bug report", "", "### Bug description:", "", description, ""]
-    else:
-        lines += ["# Feature or enhancement", "", "### Proposal:", "", description, ""]
-    lines += [f"Platform: {where}.", ""]
-    lines += ["### Why a downstream carries this change", "", _carried(facts), ""]
-    if not bug:
-        lines += ["### Has this already been discussed elsewhere?", "",
-                  "This is a minor feature, which does not need previous discussion elsewhere",
-                  ""]
-    lines += ["### CPython versions tested on:", "", _versions(facts), ""]
-    if bug:
-        lines += ["### Operating systems tested on:", "", form_os(facts.platforms), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _carried(facts: DraftFacts) -> str:
-    since = f" since {facts.since}" if facts.since else ""
-    link = f"[{facts.patch_file}]({facts.downstream_link})" if facts.downstream_link \
-        else f"`{facts.patch_file}`"
-    text = (f"{facts.who} carries this change as a patch on CPython {facts.track}{since} "
-            f"({link}, on {facts.track_base}).")
-    if facts.reason:
-        text += f" {facts.reason.strip().rstrip('.')}."
-    if facts.notes:
-        text += f"\n\n{facts.notes.strip()}"
-    return text
-
-
-def pr_markdown(facts: DraftFacts) -> str:
-    """The PR draft: ``# gh-N: summary``, then bedevere's issue block, what the change does,
-    why, how it was tested and where the downstream keeps it."""
-    tag = issue_tag(facts.issue)
-    lines = [f"# {pr_title(facts.summary, facts.issue)}", "",
-             f"<!-- gh-issue-number: {tag} -->", f"* Issue: {tag}", "<!-- /gh-issue-number -->",
-             "", facts.body or facts.summary + ".", "",
-             "## Why", "", _carried(facts), "",
-             "## How it was tested", ""]
-    lines += [f"- {line}" for line in _tested(facts)]
-    lines += ["", "## NEWS", ""]
-    if facts.news_file:
-        lines += [f"`{facts.news_file}`"]
-    else:
-        lines += [f"A `{facts.section}` entry is added once the issue number is known."]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _tested(facts: DraftFacts) -> list[str]:
-    since = f" since {facts.since}" if facts.since else ""
-    out = [(f"{facts.who} builds and runs CPython {facts.track} with this patch{since} "
-            f"(applied on {facts.track_base}).")]
-    how = "cleanly" if facts.how == "clean" else "with a 3-way merge"
-    out.append(f"The change applies on `{facts.target}` ({facts.target_commit[:12]}) {how}.")
-    tests = facts.tests
-    if tests:
-        out.append("Tests changed: " + ", ".join(f"`{t}`" for t in tests) + ".")
-    else:
-        out.append("The patch adds no test of its own.")
-    return out
+    first = re.split(r"\n\s*\n", body.strip(), maxsplit=1)[0] if body.strip() else ""
+    return bool(_BUG_WORDS.search(summary)) or bool(_BUG_WORDS.search(first[:200]))
 
 
 def split_markdown(text: str) -> tuple[str, str]:
@@ -437,3 +316,187 @@ def split_markdown(text: str) -> tuple[str, str]:
             body = "\n".join(lines[i + 1:]).strip("\n")
             return title, (body + "\n" if body else "")
     return "", ""
+
+
+# -- titles ---------------------------------------------------------------------------------
+
+_VENDOR = re.compile(r"^(?:debian|ubuntu|arch|fedora|conda(?:-forge)?|pyodide|suse)\s*:\s+",
+                     re.IGNORECASE)
+_FIELD_LIKE = re.compile(r"^[A-Za-z][\w-]*:(\s|$)")
+_DIFFSTAT = re.compile(r"\|\s+\d+\s*[+-]*\s*$|\b\d+ files? changed\b|\binsertions?\(\+\)")
+_PATCH_LINE = re.compile(r"^(---|\+\+\+|@@|diff |Index: |From [0-9a-f]{7,40}\b|commit [0-9a-f]{7,40}\b)")
+_SENTENCES = re.compile(r"[a-z0-9)\]'\"]\.\s+[A-Za-z]")
+_HEADER_NAMES = ("description", "subject", "origin", "bug", "forwarded", "author", "from",
+                 "date", "last-update", "applied-upstream", "reviewed-by", "signed-off-by",
+                 "co-authored-by", "dp")
+
+
+def clean_title(summary: str) -> str:
+    """A summary as a CPython title: no vendor tag (``Debian:``), no final period.
+
+    >>> clean_title("Debian: Degrade tempfile gracefully without shutil.")
+    'Degrade tempfile gracefully without shutil'
+    """
+    text = " ".join(summary.split())
+    text = _VENDOR.sub("", text)
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def title_problem(title: str) -> str:
+    """Why ``title`` cannot be an issue or PR title ("" when it can): empty, a header or
+    patch line, a diffstat, more than one sentence, or a sentence cut off.
+
+    >>> [title_problem(t) for t in ("Fix os.path.expandvars() on Windows", "", "# DP: x",
+    ...  "Forwarded: no", " Lib/x.py | 2 +-", "---", "needs forwarding. bootstrap fails",
+    ...  "C compiler flags:")]  # doctest: +NORMALIZE_WHITESPACE
+    ['', 'is empty', 'is a header line', 'is a header line', 'is a diffstat line',
+     'is a line of the diff', 'is more than one sentence', 'stops mid-sentence']
+    """
+    text = title.strip()
+    if not text:
+        return "is empty"
+    if text.startswith(("#", ">")):
+        return "is a header line"
+    field = _FIELD_LIKE.match(text)
+    if field and text.split(":", 1)[0].lower() in _HEADER_NAMES:
+        return "is a header line"
+    if _DIFFSTAT.search(text):
+        return "is a diffstat line"
+    if _PATCH_LINE.match(text):
+        return "is a line of the diff"
+    if _SENTENCES.search(text):
+        return "is more than one sentence"
+    if text[-1] in ",:;" or text.endswith(("...", "\u2026")):
+        return "stops mid-sentence"
+    if len(text) > 150:
+        return "is longer than a title (150 characters)"
+    return ""
+
+
+# -- NEWS text ------------------------------------------------------------------------------
+
+_DIRECTIVE = re.compile(r"^\.\. (?:py:)?(module|currentmodule|function|method|classmethod|"
+                        r"staticmethod|class|exception|data|attribute|decorator|"
+                        r"c:function|c:type|c:struct|c:member|c:macro|c:var|c:data)::\s+(.+)$")
+_ROLES = {"module": "mod", "function": "func", "method": "meth", "classmethod": "meth",
+          "staticmethod": "meth", "class": "class", "exception": "exc", "data": "data",
+          "attribute": "attr", "decorator": "deco", "c:function": "c:func", "c:type": "c:type",
+          "c:struct": "c:struct", "c:member": "c:member", "c:macro": "c:macro",
+          "c:var": "c:data", "c:data": "c:data"}
+_C_NAME = re.compile(r"([A-Za-z_][\w.]*)\s*(?:\(|$)")
+
+
+def documented_names(lines: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Sphinx roles of the objects CPython's documentation describes, from (file, line) pairs
+    of its ``.. function::``/``.. class::``/``.. c:type::``... directives, qualified with the
+    file's current ``.. module::``.
+
+    >>> names = documented_names([("Doc/library/os.path.rst", ".. module:: os.path"),
+    ...  ("Doc/library/os.path.rst", ".. function:: expandvars(path)"),
+    ...  ("Doc/c-api/init_config.rst", ".. c:type:: PyConfig"),
+    ...  ("Doc/c-api/object.rst", ".. c:function:: PyObject* PyObject_Repr(PyObject *o)")])
+    >>> sorted(names.items())  # doctest: +NORMALIZE_WHITESPACE
+    [('PyConfig', 'c:type'), ('PyObject_Repr', 'c:func'), ('os.path', 'mod'),
+     ('os.path.expandvars', 'func')]
+    """
+    names: dict[str, str] = {}
+    module: dict[str, str] = {}
+    for path, line in lines:
+        match = _DIRECTIVE.match(line.strip())
+        if not match:
+            continue
+        kind, rest = match.group(1), match.group(2).strip()
+        if kind in ("module", "currentmodule"):
+            module[path] = rest.split()[0]
+            if kind == "module":
+                names.setdefault(module[path], "mod")
+            continue
+        if kind.startswith("c:"):
+            words = re.sub(r"\(.*$", "", rest).replace("*", " ").split()
+            name = words[-1] if words else ""
+        else:
+            name = re.split(r"[\s(\[]", rest, maxsplit=1)[0]
+            prefix = module.get(path, "")
+            if prefix and not name.startswith(prefix + "."):
+                name = f"{prefix}.{name}"
+        if re.fullmatch(r"[A-Za-z_][\w.]*", name or ""):
+            names.setdefault(name, _ROLES[kind])
+    return names
+
+
+_CODE = re.compile(r"`([^`\n]+)`|(?<![\w.`:])([A-Za-z_]\w*(?:\.\w+)+|[A-Za-z_]\w*(?=\(\))|"
+                   r"Py[A-Z_]\w*|_?Py\w+_\w+)(\(\))?(?![\w`])")
+
+
+def with_roles(text: str, documented: Mapping[str, str]) -> str:
+    """``text`` with Sphinx roles for the names CPython documents, and inline code (double
+    backticks, as the docs' linter wants) for other code words written in backticks.
+
+    >>> docs = {"os.path.expandvars": "func", "http.client": "mod", "PyConfig": "c:type"}
+    >>> with_roles("Fix quadratic complexity in os.path.expandvars()", docs)
+    'Fix quadratic complexity in :func:`os.path.expandvars`'
+    >>> with_roles("Harden http.client and `tarfile._Stream.seek`; set PyConfig", docs)
+    'Harden :mod:`http.client` and ``tarfile._Stream.seek``; set :c:type:`PyConfig`'
+    """
+    def role(match: re.Match) -> str:
+        quoted, bare, _call = match.group(1), match.group(2), match.group(3)
+        name = (quoted or bare or "").strip()
+        key = name.removesuffix("()")
+        found = documented.get(key)
+        if found:
+            return f":{found}:`{key}`"
+        if quoted:
+            return f"``{quoted}``"
+        return match.group(0)
+
+    return _CODE.sub(role, text)
+
+
+def news_sentence(title: str, documented: Mapping[str, str], author: str = "") -> str:
+    """A NEWS entry drafted from a title: one user-visible sentence with Sphinx roles, wrapped
+    like blurb's, crediting the author.
+
+    >>> print(news_sentence("Fix quadratic complexity in os.path.expandvars()",
+    ...                     {"os.path.expandvars": "func"}, "Ben Wasmer"), end="")
+    Fix quadratic complexity in :func:`os.path.expandvars`. Patch by Ben Wasmer.
+    """
+    text = with_roles(" ".join(title.split()), documented)
+    if text and text[-1] not in ".!?":
+        text += "."
+    if author:
+        text += f" Patch by {author}."
+    return textwrap.fill(text, NEWS_WIDTH, break_long_words=False, break_on_hyphens=False) + "\n"
+
+
+# -- what was tested ------------------------------------------------------------------------
+
+_OS_NAMES = {"linux": "Linux", "macos": "macOS", "mac": "macOS", "darwin": "macOS",
+             "windows": "Windows", "win32": "Windows"}
+
+
+def form_answers(tested_on: str) -> tuple[list[str], list[str]]:
+    """(CPython versions, operating systems) as the bug form names them, from a recorded
+    ``tested_on`` ("Linux x86-64, 3.13, main"); unknown systems are "Other".
+
+    >>> form_answers("Linux x86-64, macOS 14; 3.13, main, Emscripten")
+    (['3.13', 'CPython main branch'], ['Linux', 'macOS', 'Other'])
+    >>> form_answers("")
+    ([], [])
+    """
+    versions: list[str] = []
+    systems: list[str] = []
+    for item in re.split(r"[,;]|\band\b", tested_on):
+        word = item.strip()
+        if not word:
+            continue
+        version = re.fullmatch(r"(?:cpython\s*|python\s*)?(3\.\d+)(?:\.\d+)?", word, re.IGNORECASE)
+        if version:
+            versions.append(version.group(1))
+        elif re.fullmatch(r"(?:cpython\s*)?main(?:\s+branch)?", word, re.IGNORECASE):
+            versions.append("CPython main branch")
+        else:
+            first = word.split()[0].lower()
+            systems.append(_OS_NAMES.get(first, "Other"))
+    return list(dict.fromkeys(versions)), list(dict.fromkeys(systems))

@@ -240,11 +240,12 @@ class GitHubForge:
     60 requests an hour); ``url`` is the API root (GitHub Enterprise, or a test server)."""
 
     def __init__(self, token: str = "", url: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, purpose: str = "read") -> None:
         import github3
 
         self.url = api_root(url)
         self.timeout = timeout
+        self.purpose = purpose  # "read" (status, sync) or "draft" (draft --open): the hints
         self._secret = token  # only for scrubbing messages; never shown (see __repr__)
         self._gh = github3.GitHub(token=token) if token else github3.GitHub()
         self._pulls: dict[Ref, Any] = {}  # github3 pull objects, for their reviews
@@ -320,18 +321,29 @@ class GitHubForge:
         except Exception:  # noqa: BLE001 - a message is a nicety
             said = ""
         headers = response.headers if response is not None else {}
+        drafting = self.purpose == "draft"
         if code == 401:
             return (f"{what}: GitHub refused the token (401 {said or 'Bad credentials'})",
+                    "check GITHUB_TOKEN / GH_TOKEN: draft --open needs a valid token that may "
+                    "open issues and PRs upstream" if drafting else
                     "check GITHUB_TOKEN / GH_TOKEN, or unset them to read public data")
         if code in (403, 429) and (headers.get("X-RateLimit-Remaining") == "0"
                                    or "rate limit" in said.lower()):
             return self._rate_limit_message(what, headers, code)
         if code == 403:
             return (f"{what}: GitHub refused access (403 {said or 'Forbidden'})",
+                    "the token needs permission to open issues and pull requests upstream and "
+                    "to read the fork; check it, then run again" if drafting else
                     "check the token's permissions, then run again")
         if code == 404:
             return (f"{what}: not found on GitHub (404)",
+                    "check [upstream] github and fork in upstream_map.toml and the patch's "
+                    "issue and pr (a private repository needs a token that can see it)"
+                    if drafting else
                     "check the number and the repository (a private repository needs a token)")
+        if code == 422:
+            return (f"{what}: GitHub refused it (422 {validation_text(exc)})",
+                    "fix what GitHub says, then run again")
         if code and code >= 500:
             reason = response.reason if response is not None and response.reason else "error"
             return (f"{what}: GitHub is failing ({code} {reason})",
@@ -345,7 +357,7 @@ class GitHubForge:
         reset = headers.get("X-RateLimit-Reset", "")
         retry = headers.get("Retry-After", "")
         more = ", or set GITHUB_TOKEN for a higher limit" if not self._secret else \
-            ", or use --no-search to ask fewer questions"
+            ("" if self.purpose == "draft" else ", or use --no-search to ask fewer questions")
         if retry.isdigit():  # a secondary (abuse) limit: too many requests too fast
             return (f"{what}: GitHub's secondary rate limit reached; retry after {retry} s",
                     "wait, then run again" + more)
@@ -481,6 +493,14 @@ class GitHubForge:
         data = self._raw(f"updating pull request {repo}#{number}", "PATCH",
                          ("repos", owner, name, "pulls", str(int(number))), 200,
                          {"title": title, "body": body})
+        return _pull_info(repo, data)
+
+    def reopen_pull(self, repo: str, number: int) -> PullInfo:
+        """Reopen a closed (not merged) pull request."""
+        owner, _, name = repo.partition("/")
+        data = self._raw(f"reopening pull request {repo}#{number}", "PATCH",
+                         ("repos", owner, name, "pulls", str(int(number))), 200,
+                         {"state": "open"})
         return _pull_info(repo, data)
 
     def find_pull_by_head(self, repo: str, owner: str, branch: str) -> PullInfo | None:

@@ -249,6 +249,22 @@ class Git:
             return Identity(FALLBACK_NAME, FALLBACK_EMAIL, date)
         return Identity(match.group(1) or FALLBACK_NAME, match.group(2), date)
 
+    def doc_directives(self, commit: str) -> list[tuple[str, str]]:
+        """(path, line) of the Sphinx object directives (``.. function::``, ``.. class::``,
+        ``.. c:type::``, ``.. module::``...) in ``Doc/`` at ``commit``, in file order."""
+        res = self.run("grep", "-I", "--no-color", "-E", "-e",
+                       r"^\.\. (py:)?(module|currentmodule|function|method|classmethod|"
+                       r"staticmethod|class|exception|data|attribute|decorator|c:[a-z]+)::",
+                       commit, "--", "Doc", ok=(0, 1, 128))
+        out = []
+        prefix = commit + ":"
+        for line in res.stdout.decode("utf-8", "replace").splitlines():
+            line = line.removeprefix(prefix)
+            path, _, rest = line.partition(":")
+            if rest:
+                out.append((path, rest))
+        return out
+
     def last_reflog(self, ref: str) -> tuple[str, str] | None:
         """(commit, message) of the newest reflog entry of ``ref``, None without a reflog."""
         res = self.run("log", "-g", "-1", "--format=%H%x00%gs", "--end-of-options", ref, "--",
@@ -332,11 +348,14 @@ class Git:
         return None
 
     def push_branch(self, url: str, commit: str, branch: str, expect: str | None,
-                    token: str = "", timeout: float = 300) -> None:
+                    token: str = "", timeout: float = 300, dry_run: bool = False) -> None:
         """Point ``refs/heads/<branch>`` at ``url`` to ``commit``, only if it is still at
-        ``expect`` there (None: it must not exist) -- ``--force-with-lease``."""
+        ``expect`` there (None: it must not exist) -- ``--force-with-lease``. ``dry_run``
+        asks the remote whether the push is allowed and changes nothing (the drafts check
+        it before anything public is written)."""
         ref = f"refs/heads/{branch}"
         args = ["push", "--porcelain", "--no-recurse-submodules",
+                *(["--dry-run"] if dry_run else []),
                 f"--force-with-lease={ref}:{expect or ''}", "--end-of-options", url,
                 f"{commit}:{ref}"]
         res = self._remote(args, url, token, timeout)

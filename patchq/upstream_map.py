@@ -21,7 +21,7 @@ MAP_NAME = "upstream_map.toml"
 # [patches.<slug>] fields people own (import seeds some from the patch's header, never over
 # a value already there); docs/upstream_map.md
 PEOPLE_FIELDS = ("disposition", "reason", "issue", "pr", "notes", "origin_commit", "news",
-                 "forwarded")
+                 "forwarded", "subject", "author", "tested_on", "ci")
 
 HEADER = """\
 # upstream_map.toml -- what patchq knows about this downstream series.

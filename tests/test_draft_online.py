@@ -155,7 +155,7 @@ def test_first_run_opens_issue_pushes_and_opens_a_draft_pr(s):
     assert run_git(s.up, "log", "-1", "--format=%s", tip) == \
         "gh-1: Make the standard streams configurable for an embedder"
     names = run_git(s.up, "diff", "--name-only", f"{tip}^", tip)
-    assert re.search(r"Misc/NEWS\.d/next/Core_and_Builtins/2026-03-04-05-06-07\.gh-issue-1\."
+    assert re.search(r"Misc/NEWS\.d/next/C_API/2026-03-04-05-06-07\.gh-issue-1\."
                      r"[A-Za-z0-9_-]{6}\.rst", names)
     record = s.record()
     assert (record["issue"], record["pr"], record["branch"]) == \
@@ -359,11 +359,11 @@ def test_all_open_then_again(s):
         path.write_text(tomlkit.dumps(doc))
     res = s.draft("--all", "--open")
     assert res.code == 0, res.text
-    assert "2 drafted, 3 skipped, 0 failed" in res.out
+    assert "2 drafted, 3 skipped, 0 refused, 0 failed" in res.out
     assert len(s.made("issue")) == 2 and len(s.made("pull")) == 2
     res = s.draft("--all", "--open")
     assert res.code == 0, res.text
-    assert "0 drafted, 5 skipped" in res.out and "has a pull request" in res.out
+    assert "0 drafted, 5 skipped" in res.out and "(opened by patchq;" in res.out
     assert len(s.made("issue")) == 2 and len(s.made("pull")) == 2
 
 
@@ -376,7 +376,7 @@ def test_all_goes_on_after_a_github_failure_and_a_rerun_finishes(s):
     s.fake.fail(500, path=r"/pulls$", times=1)
     res = s.draft("--all", "--open")
     assert res.code == 1
-    assert "1 drafted, 3 skipped, 1 failed" in res.out
+    assert "1 drafted, 3 skipped, 0 refused, 1 failed" in res.out
     assert CANARY not in res.text
     res = s.draft("--all", "--open")
     assert res.code == 0, res.text
@@ -387,12 +387,9 @@ def test_all_goes_on_after_a_github_failure_and_a_rerun_finishes(s):
 # -- pushing over HTTPS with the token ----------------------------------------------------------
 
 
-@pytest.fixture
-def git_http(tmp_path):
+def _serve_git(root: Path, anonymous_reads: bool):
     """A smart-HTTP git server on 127.0.0.1 (git http-backend) that wants the token as the
-    password of HTTP basic authentication."""
-    root = tmp_path / "served"
-    root.mkdir()
+    password of HTTP basic authentication (for pushes only, with ``anonymous_reads``)."""
     subprocess.run(["git", "init", "-q", "--bare", str(root / "fork.git")], check=True)
     seen_auth: list[str] = []
 
@@ -400,7 +397,9 @@ def git_http(tmp_path):
         auth = request.headers.get("Authorization", "")
         seen_auth.append(auth)
         expected = "Basic " + base64.b64encode(f"x-access-token:{CANARY}".encode()).decode()
-        if auth != expected:
+        pushing = "receive-pack" in request.path or \
+            request.args.get("service") == "git-receive-pack"
+        if auth != expected and (pushing or not anonymous_reads):
             return Response("auth", status=401, headers={"WWW-Authenticate": 'Basic realm="g"'})
         env = {"PATH": os.environ["PATH"], "HOME": os.environ["HOME"],
                "GIT_CONFIG_NOSYSTEM": "1", "GIT_PROJECT_ROOT": str(root),
@@ -428,6 +427,25 @@ def git_http(tmp_path):
     server = HTTPServer(host="127.0.0.1", port=0)
     server.expect_request(re.compile(".*")).respond_with_handler(handler)
     server.start()
+    return server, seen_auth
+
+
+@pytest.fixture
+def git_http(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+    server, seen_auth = _serve_git(root, anonymous_reads=False)
+    yield server.url_for("/fork.git"), root / "fork.git", seen_auth
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def git_http_public(tmp_path):
+    """The same server, readable by anyone (a public fork): only pushes need the token."""
+    root = tmp_path / "served-public"
+    root.mkdir()
+    server, seen_auth = _serve_git(root, anonymous_reads=True)
     yield server.url_for("/fork.git"), root / "fork.git", seen_auth
     server.clear()
     server.stop()
@@ -452,3 +470,133 @@ def test_https_push_uses_the_token_through_the_environment_only(s, git_http, spa
     res = s.draft(STREAMS, "--push", token="ghp_wrong_token_value")
     assert "cannot reach the fork" in one_line(res)
     assert "ghp_wrong_token_value" not in res.text
+
+
+# -- checked before anything public is written; never a needless push ---------------------------
+
+
+def test_a_fork_that_cannot_be_reached_is_found_before_any_issue(s):
+    s.set_upstream(fork_url=str(s.repo.parent / "no-such-fork.git"))
+    res = s.draft(STREAMS, "--open")
+    assert "cannot reach the fork" in one_line(res)
+    assert s.made("issue") == [] and s.writes() == []
+    assert "issue" not in s.record()
+    assert (s.repo / "drafts" / STREAMS / "issue.md").is_file()  # the drafts are there
+
+
+def test_a_push_the_fork_refuses_is_found_before_any_issue(s, git_http_public):
+    url, bare, _ = git_http_public
+    s.set_upstream(fork_url=url)
+    s.fake.branch_exists = None
+    s.fake.token = None  # GitHub takes the token; the fork reads anonymously, refuses its push
+    res = s.draft(STREAMS, "--open", token="ghp_wrong_token_value")
+    assert "push to" in res.err and "failed" in res.err, res.text
+    assert s.fork_tip() is None and subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", f"refs/heads/{BRANCH}"], cwd=bare,
+        capture_output=True, check=False).returncode != 0
+    assert s.made("issue") == [] and s.writes() == []
+    assert "ghp_wrong_token_value" not in res.text
+    assert res.code == 1 and len(res.err.strip().splitlines()) == 1
+    assert "issue" not in s.record()
+    res = s.draft(STREAMS, "--open")  # the right token: everything happens once
+    assert res.code == 0, res.text
+    assert len(s.made("issue")) == 1 and len(s.made("pull")) == 1
+
+
+def test_a_lost_issue_record_pushes_nothing_and_changes_nothing(s):
+    assert s.draft(STREAMS, "--open").code == 0
+    tip = s.fork_tip()
+    pr_before = (s.repo / "drafts" / STREAMS / "pr.md").read_text()
+    s.forget(STREAMS, "issue")
+    before = len(s.fake.requests)
+    res = s.draft(STREAMS, "--open")
+    assert res.code == 0, res.text
+    assert s.fork_tip() == tip  # no new commit, no force-push
+    assert "up to date on fork" in res.out and "draft PR #2 unchanged" in res.out
+    assert not [r for r in s.fake.requests[before:] if r["method"] != "GET"]
+    assert (s.repo / "drafts" / STREAMS / "pr.md").read_text() == pr_before
+    assert s.record()["issue"] == "python/cpython#1"
+
+
+def test_after_a_failure_mid_way_pr_md_keeps_its_number(s):
+    assert s.draft(STREAMS, "--open").code == 0
+    s.forget(STREAMS, "issue")
+    s.fake.fail(500, path=r"/pulls/2$")
+    res = s.draft(STREAMS, "--open")
+    assert "GitHub is failing (500" in one_line(res)
+    assert (s.repo / "drafts" / STREAMS / "pr.md").read_text().startswith("# gh-1: ")
+
+
+def test_a_closed_pr_is_reopened_with_reopen(s):
+    assert s.draft(STREAMS, "--open").code == 0
+    s.fake.pulls[(UPSTREAM, 2)]["state"] = "closed"
+    res = s.draft(STREAMS, "--open")
+    assert res.code == 0, res.text
+    assert "PR #2 is closed: nothing pushed or updated" in res.out
+    assert f"`patchq draft {STREAMS} --open --reopen` reopens it" in res.out
+    pr = s.repo / "drafts" / STREAMS / "pr.md"
+    pr.write_text(pr.read_text().replace("Make the standard", "Make the embedded"))
+    res = s.draft(STREAMS, "--open", "--reopen")
+    assert res.code == 0, res.text
+    assert "reopened PR #2" in res.out and "draft PR #2 updated" in res.out
+    assert s.fake.pulls[(UPSTREAM, 2)]["state"] == "open"
+    assert len(s.made("pull")) == 1
+
+
+def test_a_merged_pr_is_left_alone(s):
+    assert s.draft(STREAMS, "--open").code == 0
+    s.fake.pulls[(UPSTREAM, 2)].update(state="closed", merged=True)
+    tip = s.fork_tip()
+    res = s.draft(STREAMS, "--open", "--reopen")
+    assert res.code == 0, res.text
+    assert "PR #2 is merged: nothing pushed or updated (nothing to do)" in res.out
+    assert s.fork_tip() == tip and s.fake.pulls[(UPSTREAM, 2)]["state"] == "closed"
+
+
+def test_timeout_option(s):
+    s.fake.slow(1.5)
+    res = s.draft(STREAMS, "--open", "--timeout", "0.3")
+    assert "did not answer within 0.3 s" in one_line(res)
+    assert "issue" not in s.record()
+
+
+def test_hints_fit_draft(s):
+    res = s.draft(STREAMS, "--open", token="ghp_wrong")
+    line = one_line(res)
+    assert "draft --open needs a valid token" in line and "unset" not in line
+    s.fake.heal()
+    s.fake.rate_limit(reset=1772600767 + 600, limit=5000, path=r"/repos/pyodide-bot/cpython$")
+    line = one_line(s.draft(STREAMS, "--open"))
+    assert "rate limit reached" in line and "--no-search" not in line
+    s.fake.heal()
+    del s.fake.repos[FORK]
+    line = one_line(s.draft(STREAMS, "--open"))
+    assert "404" in line and "[upstream] github and fork" in line
+
+
+def test_githubs_message_on_a_422_to_a_read(s):
+    from fake_github import Failure
+
+    assert s.draft(STREAMS, "--open").code == 0
+    s.fake.failures.append(Failure(422, {"message": "Validation Failed", "errors": [
+        {"resource": "PullRequest", "code": "custom", "message": "head ref is gone"}]},
+        path=r"/pulls/2$", times=1))
+    line = one_line(s.draft(STREAMS, "--open"))
+    assert "422 Validation Failed: head ref is gone" in line
+
+
+def test_what_is_sent_has_no_checklist_and_credits_the_co_author(s):
+    path = s.repo / "upstream_map.toml"
+    doc = tomlkit.parse(path.read_text())
+    doc["patches"][STREAMS]["author"] = "Stefano Example <stefano@example.org>"
+    path.write_text(tomlkit.dumps(doc))
+    res = s.draft(STREAMS, "--open")
+    assert res.code == 0, res.text
+    body = s.fake.pulls[(UPSTREAM, 2)]["body"]
+    assert "before you submit" not in body and "Contributor License Agreement" not in body
+    assert "Co-authored-by: Ben Wasmer <ben@pyodide.invalid>" in body
+    assert "before you submit" in (s.repo / "drafts" / STREAMS / "pr.md").read_text()
+    assert "before you submit" not in s.fake.issues[(UPSTREAM, 1)]["body"]
+    message = run_git(s.up, "log", "-1", "--format=%an|%B", s.fork_tip())
+    assert message.startswith("Stefano Example|gh-1: ")
+    assert "Co-authored-by: Ben Wasmer <ben@pyodide.invalid>" in message

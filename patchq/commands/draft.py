@@ -11,8 +11,12 @@ Offline (the default), for one patch:
    the ported change, and once the issue number is known, the NEWS entry, with the title
    ``gh-<issue>: <summary>``.
 
-Nothing is made when the port conflicts. Online (``--open``, ``--push``) is in
-:mod:`patchq.commands.draft_online`.
+Before anything is made, what the patch already says about upstream is read
+(:mod:`patchq.commands.draft_facts`): an issue it names is used, a PR it names is not proposed
+again, a change taken from upstream is not drafted, a title that is no title or a missing
+author stops it with what to do. Nothing is made when the port conflicts. The texts are in
+:mod:`patchq.commands.draft_text`; online (``--open``, ``--push``) is in
+:mod:`patchq.commands.draft_online`; ``--all`` in :mod:`patchq.commands.draft_all`.
 """
 
 from __future__ import annotations
@@ -26,14 +30,21 @@ from pathlib import Path
 
 from .. import conventions as cv
 from ..clock import now
-from ..errors import ApplyError, GitError, MapError, PatchqError, StateError
+from ..errors import ApplyError, GitError, PatchqError, StateError
 from ..files import FileSet
 from ..git import Git, Identity
 from ..model import valid_slug, valid_track
-from ..queue import LoadedPatch, LoadedSeries, base_commit, build, load_series
+from ..queue import BuildResult, LoadedPatch, LoadedSeries, base_commit, build, load_series
 from ..workspace import Workspace
+from . import draft_facts as facts_of
+from . import draft_news
+from . import draft_text as dt
+from .draft_facts import parse_ref, record_ref
+
+__all__ = ["parse_ref", "record_ref"]
 
 BRANCH_PREFIX = "patchq/draft/"
+PUSHED_REFS = "refs/patchq/pushed/"
 DRAFTS_DIR = "drafts"
 META = ".patchq.json"
 ISSUE_MD, PR_MD, NEWS_RST = "issue.md", "pr.md", "news.rst"
@@ -61,8 +72,14 @@ class DraftResult:
     section: str
     issue: int | None
     news_file: str
-    directory: Path
-    texts: dict[str, str]  # file name -> text, as written
+    title: str = ""
+    issue_source: str = ""  # where the issue number comes from
+    author: str = ""  # the commit's author
+    co_authors: list[str] = field(default_factory=list)
+    news_own: bool = False  # the NEWS entry is the patch's own
+    no_news: str = ""  # why there is no NEWS entry
+    directory: Path = Path()
+    texts: dict[str, str] = field(default_factory=dict)  # file name -> text, as written
     written: list[str] = field(default_factory=list)  # draft files that changed
     kept: list[str] = field(default_factory=list)  # files the user edited, kept
     # online
@@ -107,8 +124,9 @@ class Cache:
     that need the ones before them, the track's series built on its base."""
 
     series: dict[str, LoadedSeries] = field(default_factory=dict)
-    builds: dict[str, object] = field(default_factory=dict)
+    builds: dict[str, BuildResult] = field(default_factory=dict)
     targets: dict[str, tuple[str, str]] = field(default_factory=dict)
+    documented: dict[str, dict[str, str]] = field(default_factory=dict)  # commit -> names
 
 
 @dataclass(frozen=True)
@@ -242,32 +260,6 @@ def port(git: Git, base: str, located: Located, target: str, target_ref: str,
 # -- the map's facts ----------------------------------------------------------------------------
 
 
-_ISSUE_REF = re.compile(r"^(?:(?P<repo>[\w.-]+/[\w.-]+)#|gh-|#)?(?P<n>\d+)$", re.IGNORECASE)
-_ISSUE_URL = re.compile(r"/(?P<repo>[\w.-]+/[\w.-]+)/(?:issues|pull)/(?P<n>\d+)/?$")
-
-
-def parse_ref(value: object, github: str = "") -> int | None:
-    """The number in a recorded ``OWNER/REPO#N`` (``#N``, ``gh-N``, ``N``, an issue URL);
-    None for another repository's or for nothing.
-
-    >>> [parse_ref(v, "python/cpython") for v in ("python/cpython#12", "gh-3", "7", "",
-    ...   "https://github.com/python/cpython/issues/9", "other/repo#5")]
-    [12, 3, 7, None, 9, None]
-    """
-    text = str(value or "").strip()
-    match = _ISSUE_REF.match(text) or _ISSUE_URL.search(text)
-    if not match:
-        return None
-    repo = match.group("repo")
-    if repo and github and repo.lower() != github.lower():
-        return None
-    return int(match.group("n"))
-
-
-def record_ref(github: str, number: int) -> str:
-    return f"{github}#{number}" if github else f"#{number}"
-
-
 def _downstream_link(ws: Workspace, patch_path: Path) -> str:
     """A web address of the patch file: [upstream] downstream_url + its path, else from the
     patch repo's origin on GitHub or GitLab; "" when nothing says."""
@@ -333,6 +325,7 @@ def merge_drafts(directory: Path, generated: dict[str, str], meta: dict, issue: 
         except (OSError, UnicodeDecodeError) as exc:
             raise PatchqError(f"cannot read {path}: {exc}", "fix or remove the file") from None
         ours = on_disk is None or on_disk == text or previous.get(name) == _digest(on_disk)
+        on_disk = on_disk or ""
         if ours or regenerate:
             texts[name] = text
             digests[name] = _digest(text)
@@ -356,6 +349,8 @@ class Options:
     section: str | None = None
     regenerate: bool = False
     force: bool = False
+    single: bool = True  # one patch asked for by name (--all decides skips itself)
+    own_pr: int | None = None  # a PR `--open` found by its head: patchq's own
 
 
 @dataclass
@@ -364,7 +359,8 @@ class Prepared:
 
     located: Located
     port: Port
-    facts: cv.DraftFacts
+    known: facts_of.Known
+    facts: dt.DraftFacts
     texts: dict[str, str]
     kept: list[str]
     meta: dict
@@ -374,24 +370,26 @@ class Prepared:
     old_tip: str | None
 
 
-def _issue_number(ws: Workspace, located: Located, opts: Options) -> int | None:
-    github = ws.map.upstream_get("github")
-    if opts.issue:
-        return opts.issue
-    recorded = parse_ref(ws.map.patch(located.patch.slug).get("issue"), github)
-    if recorded:
-        return recorded
-    number, _ = cv.split_issue(located.patch.file.description.subject)
-    return number
-
-
 def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
-            cache: Cache | None = None) -> Prepared:
+            cache: Cache | None = None, reuse: tuple[str, ...] = ()) -> Prepared:
     """Port the patch and compose its drafts in memory (objects in the upstream clone only).
-    ``issue`` overrides what the map and the options say (after `--open` created one)."""
+    ``issue`` overrides what the map and the options say (after `--open` created one);
+    ``reuse`` are commits (the fork's tip) to keep when they already are this change."""
     check_slug(slug)
     git = ws.git
+    github = ws.map.upstream_get("github")
     located = locate(ws, slug, opts.track, opts.target, cache)
+    directory = drafts_dir(ws, slug)
+    meta = read_meta(directory)
+    record = ws.map.patch(slug)
+    known = facts_of.read(located.patch, record, meta, github, opts.issue, opts.own_pr)
+    if opts.single:
+        facts_of.refuse_single(known, github)
+    refusal = known.refusal()
+    if refusal:
+        what, _, hint = refusal.partition("; ")
+        raise facts_of.DraftRefused(f"{slug}: {what}", hint)
+    assert known.author is not None
     track = ws.track(located.track)
     base = base_commit(git, track)
     if cache is not None and opts.target in cache.targets:
@@ -401,96 +399,71 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
         if cache is not None:
             cache.targets[opts.target] = (target_ref, target_commit)
     ported = port(git, base, located, opts.target, target_ref, target_commit, cache)
-    record = ws.map.patch(slug)
-    number = issue or _issue_number(ws, located, opts)
+    number = issue or (int(known.issue.value) if known.issue else None)
+    source = "" if not number else ("the issue opened" if issue else
+                                    known.issue.source if known.issue else "")
 
-    section = opts.section or str(record.get("news_section", "") or "")
-    if section:
-        try:
-            section = cv.check_section(section)
-        except ValueError as exc:
-            raise PatchqError(str(exc), "sections: " + ", ".join(cv.SECTIONS)) from None
-    else:
-        section = cv.news_section(ported.files)
-
-    directory = drafts_dir(ws, slug)
-    meta = read_meta(directory)
-    news_file = ""
-    if number and not ported.own_news:
-        old = cv.parse_news_path(str(meta.get("news_file", "")))
-        if old == (section, number):
-            news_file = str(meta["news_file"])
-        else:
-            stamp = str(meta.get("news_stamp", "")) or cv.news_stamp(now())
-            if not re.fullmatch(r"\d{4}(-\d\d){5}", stamp):
-                stamp = cv.news_stamp(now())
-            news_file = cv.news_path(section, stamp, number, cv.nonce(f"{slug} {stamp}"))
-            meta["news_stamp"] = stamp
-
-    desc = located.patch.file.description
-    _, summary = cv.split_issue(desc.subject)
-    body = cv.strip_trailers(desc.body)
-    per_track = record.get("tracks", {}).get(located.track, {})
+    branch = BRANCH_PREFIX + slug
+    old_tip = git.branch_tip(branch)
+    candidates = [c for c in dict.fromkeys([old_tip, git.rev_parse(PUSHED_REFS + slug), *reuse])
+                  if c and git.rev_parse(c)]
+    h = known.headers
+    credit = h.author_name if facts_of._person(f"{h.author_name} <{h.author_email}>") \
+        else known.author.name
+    asked = opts.section or str(record.get("news_section", "") or "")
+    news = draft_news.choose(git, meta, known, ported, asked, number, candidates, target_commit,
+                             cache.documented if cache is not None else None, credit)
+    body = cv.strip_trailers(h.body)
     paths = [p for p, _ in ported.files]
-    facts = cv.DraftFacts(
-        slug=slug, summary=summary, body=body, author=desc.author_name, issue=number,
-        target=opts.target, target_commit=target_commit, track=located.track,
-        track_base=track.base, patch_file=located.patch.path.relative_to(ws.root).as_posix(),
-        files=ported.files, how=ported.how, section=section, news_file=news_file,
+    facts = dt.DraftFacts(
+        slug=slug, title=known.title, body=body, bug=cv.is_bug(known.title, body),
+        issue=number, issue_source=source, target=opts.target, target_commit=target_commit,
+        how=ported.how, files=ported.files, track=located.track, track_base=track.base,
+        patch_file=located.patch.path.relative_to(ws.root).as_posix(),
+        author=str(known.author), co_authors=tuple(str(p) for p in known.co_authors),
+        credit=credit, patch_date=known.patch_date, date_field=known.date_field,
+        section=news.section, news_file=news.file, news_own=news.own, no_news=news.none,
         reason=str(record.get("reason", "") or ""), notes=str(record.get("notes", "") or ""),
-        since=_since(desc.date) or str(per_track.get("since", "") or ""),
-        downstream=ws.map.upstream_get("downstream"),
+        tested_on=known.tested_on, ci=known.ci, downstream=ws.map.upstream_get("downstream"),
         downstream_link=_downstream_link(ws, located.patch.path),
-        platforms=tuple(cv.platforms([summary, body, str(record.get("reason", ""))], paths)),
+        platforms=tuple(cv.platforms([known.title, body, str(record.get("reason", ""))],
+                                     paths)),
         other_tracks=located.others)
-    generated = {ISSUE_MD: cv.issue_markdown(facts), PR_MD: cv.pr_markdown(facts),
-                 NEWS_RST: cv.news_text(summary, body, desc.author_name)}
+    generated = {ISSUE_MD: dt.issue_markdown(facts), PR_MD: dt.pr_markdown(facts)}
+    if news.text:
+        generated[NEWS_RST] = news.text
     texts, kept, digests = merge_drafts(directory, generated, meta, number, opts.regenerate)
     meta["generated"] = digests
 
     tree = ported.tree
-    if news_file:
+    if news.file and not news.own and NEWS_RST in texts:
         with git.scratch_index(ported.tree) as index:
-            index.add_file(news_file, texts[NEWS_RST].encode("utf-8"))
+            index.add_file(news.file, texts[NEWS_RST].encode("utf-8"))
             tree = index.write_tree()
     title, _ = cv.split_markdown(texts[PR_MD])
-    title = title or cv.pr_title(summary, number)
+    title = title or cv.pr_title(known.title, number)
     if not number:
         title = title.removeprefix(cv.PLACEHOLDER + ":").strip()
-    message = f"{title}\n\n{body}\n" if body else f"{title}\n"
-    author = located.patch.identity(git.commit_date(base))
-    branch = BRANCH_PREFIX + slug
-    old_tip = git.branch_tip(branch)
-    commit = _reuse_or_commit(git, old_tip, tree, target_commit, message, author)
-    meta.update({"news_file": news_file, "branch": branch, "target": opts.target})
-    return Prepared(located=located, port=ported, facts=facts, texts=texts, kept=kept,
-                    meta=meta, directory=directory, branch=branch, commit=commit,
+    message = dt.commit_message(title, body, facts.co_authors)
+    date = located.patch.file.description.date or git.commit_date(base)
+    author = Identity(known.author.name, known.author.email, date)
+    commit = _reuse_or_commit(git, candidates, tree, target_commit, message, author)
+    meta.update({"news_file": news.file if not news.own else "", "branch": branch,
+                 "target": opts.target})
+    return Prepared(located=located, port=ported, known=known, facts=facts, texts=texts,
+                    kept=kept, meta=meta, directory=directory, branch=branch, commit=commit,
                     old_tip=old_tip)
 
 
-def _since(date: str) -> str:
-    """The patch's own date as YYYY-MM-DD ("" when it has none).
-
-    >>> _since("Tue, 21 Feb 2023 11:30:00 +0000"), _since("")
-    ('2023-02-21', '')
-    """
-    import email.utils
-
-    try:
-        return email.utils.parsedate_to_datetime(date).strftime("%Y-%m-%d") if date else ""
-    except (TypeError, ValueError, IndexError):
-        return ""
-
-
-def _reuse_or_commit(git: Git, old_tip: str | None, tree: str, parent: str, message: str,
+def _reuse_or_commit(git: Git, candidates: list[str], tree: str, parent: str, message: str,
                      author: Identity) -> str:
-    """The old tip when it already is this exact change (so re-runs change nothing), else a
-    new commit."""
-    if old_tip:
-        old_tree, parents, old_author, old_message = git.commit_info(old_tip)
+    """A commit that already is this exact change (the draft branch's tip, what was pushed,
+    the fork's tip), so re-runs change nothing and nothing is pushed again; else a new one."""
+    for commit in candidates:
+        old_tree, parents, old_author, old_message = git.commit_info(commit)
         if (old_tree, parents, old_author, old_message) == (tree, (parent,),
                                                             author.signature(), message):
-            return old_tip
+            return commit
     committer = git.committer_identity(now().isoformat())
     return git.commit_tree(tree, [parent], message, author, committer)
 
@@ -511,8 +484,8 @@ def write(ws: Workspace, prepared: Prepared, opts: Options) -> tuple[str, list[s
                          "keep them by renaming the branch, or pass --force to replace it")
     prepared.meta["commit"] = new
     files = FileSet()
-    for name, text in prepared.texts.items():
-        files.write(prepared.directory / name, text.encode("utf-8"))
+    for name, value in prepared.texts.items():
+        files.write(prepared.directory / name, value.encode("utf-8"))
     files.write(prepared.directory / META, meta_bytes(prepared.meta))
     ref = f"refs/heads/{branch}"
     if old != new:
@@ -546,7 +519,9 @@ def result_of(prepared: Prepared, state: str, written: list[str], github: str) -
         target_ref=prepared.port.target_ref, target_commit=prepared.port.target_commit,
         branch=prepared.branch, commit=prepared.commit, branch_state=state,
         how=prepared.port.how, section=facts.section, issue=facts.issue,
-        news_file=facts.news_file, directory=prepared.directory, texts=dict(prepared.texts),
+        news_file=facts.news_file, title=facts.title, issue_source=facts.issue_source,
+        author=facts.author, co_authors=list(facts.co_authors), news_own=facts.news_own,
+        no_news=facts.no_news, directory=prepared.directory, texts=dict(prepared.texts),
         written=written, kept=list(prepared.kept), github=github)
 
 
@@ -580,96 +555,7 @@ def draft(ws: Workspace, slug: str, opts: Options, online=None,
         note = _record_issue_option(ws, slug, opts.issue)
         if note:
             result.notes.append(note)
+    for proposal in prepared.known.proposals:
+        result.notes.append(f"sync proposed {proposal} for this patch: check it is not the "
+                            "same change before opening another")
     return result
-
-
-# -- every patch ------------------------------------------------------------------------------
-
-
-@dataclass
-class AllItem:
-    slug: str
-    track: str
-    status: str  # drafted, skipped, failed
-    detail: str
-    result: DraftResult | None = None
-
-    def as_json(self) -> dict:
-        return {"slug": self.slug, "track": self.track, "status": self.status,
-                "detail": self.detail,
-                "draft": self.result.as_json() if self.result else None}
-
-
-_PR_SUBMISSIONS = {"draft-pr", "open-pr", "merged-pr", "closed-pr"}
-
-
-def why_skip(ws: Workspace, slug: str, track: str, target: str) -> str:
-    """Why `draft --all` leaves a patch alone ("" to draft it)."""
-    record = ws.map.patch(slug)
-    disposition = str(record.get("disposition", "undecided"))
-    if disposition != "upstreamable":
-        return f"disposition is {disposition}"
-    gh = record.get("github", {}) if isinstance(record.get("github"), dict) else {}
-    submission = str(gh.get("submission", "") or "")
-    if record.get("pr") or submission in _PR_SUBMISSIONS:
-        return "has a pull request"
-    if record.get("issue") or submission == "issue":
-        opened = read_meta(drafts_dir(ws, slug)).get("opened_issue")
-        github = ws.map.upstream_get("github")
-        if not opened or parse_ref(record.get("issue"), github) != opened:
-            return "has an issue"
-    upstream = record.get("tracks", {}).get(track, {}).get("upstream", {})
-    state = str(upstream.get(target, {}).get("state", "")) if isinstance(upstream, dict) else ""
-    if state in ("present", "partial"):
-        return f"{state} in {target}"
-    return ""
-
-
-def draft_all(ws: Workspace, opts: Options, online=None,
-              progress: Progress | None = None) -> list[AllItem]:
-    """Draft every upstreamable patch that is absent from the target and has no submission;
-    a failure is recorded and the others go on."""
-    names = [opts.track] if opts.track else ws.map.track_names()
-    if not names:
-        raise MapError("no tracks yet", "import a series with `patchq import`")
-    seen: dict[str, str] = {}
-    cache = Cache()
-    for name in sorted(names, key=_track_order):
-        ws.track(name)
-        directory = ws.series_dir(name)
-        if not directory.is_dir():
-            continue
-        cache.series[name] = load_series(directory, name)
-        for patch in cache.series[name].patches:
-            seen.setdefault(patch.slug, name)
-    items: list[AllItem] = []
-    todo = []
-    for slug, track in seen.items():
-        reason = why_skip(ws, slug, track, opts.target)
-        if reason:
-            items.append(AllItem(slug, track, "skipped", reason))
-        else:
-            todo.append((slug, track))
-    for number, (slug, track) in enumerate(todo, 1):
-        if progress:
-            progress(number, len(todo), slug)
-        one = Options(**{**asdict(opts), "track": track, "issue": None})
-        try:
-            result = draft(ws, slug, one, online, cache)
-        except AlreadyUpstream as exc:
-            items.append(AllItem(slug, track, "skipped", exc.message))
-        except PatchqError as exc:
-            items.append(AllItem(slug, track, "failed", str(exc)))
-        else:
-            items.append(AllItem(slug, track, "drafted", _summary(result), result))
-    order = {slug: i for i, slug in enumerate(seen)}
-    return sorted(items, key=lambda item: order[item.slug])
-
-
-def _summary(result: DraftResult) -> str:
-    parts = [f"{result.branch} {result.branch_state}"]
-    if result.issue:
-        parts.append(f"issue gh-{result.issue}")
-    if result.pr:
-        parts.append(f"PR #{result.pr} {result.pr_state}")
-    return ", ".join(parts)

@@ -1,7 +1,10 @@
 """`patchq record SLUG key=value ...`: set the map fields people own, with validation.
 
 Fields: ``disposition`` (undecided, upstreamable, downstream-only), ``reason``, ``issue``,
-``pr``, ``notes``. ``key=`` clears a field. ``issue`` and ``pr`` accept ``OWNER/REPO#N``,
+``pr``, ``notes``; for drafts ``subject`` (the title to use), ``author`` (``Name <email>``),
+``tested_on`` (what the downstream tested it on: ``Linux, 3.13, main``) and ``ci`` (its CI
+run); and what ``import`` seeds from the header: ``origin_commit``, ``news``, ``forwarded``.
+``key=`` clears a field. ``issue`` and ``pr`` accept ``OWNER/REPO#N``,
 ``#N`` (in ``[upstream] github``), ``gh-N`` (an issue), ``GH-N`` (a PR) or a GitHub URL and
 are stored as ``OWNER/REPO#N``. With ``--track T`` disposition, reason and notes are set for
 that track only (``patches.<slug>.tracks."T"``), where they override the patch's own.
@@ -11,15 +14,19 @@ The map is written with tomlkit: comments and order stay.
 from __future__ import annotations
 
 import difflib
+import email.utils
+import re
 from dataclasses import dataclass, field
 
+from .. import conventions as cv
 from ..errors import MapError, PatchqError
 from ..forge import parse_ref
 from ..model import Disposition
 from ..queue import load_series
 from ..workspace import Workspace
 
-FIELDS = ("disposition", "reason", "issue", "pr", "notes")
+FIELDS = ("disposition", "reason", "issue", "pr", "notes", "subject", "author", "tested_on",
+          "ci", "origin_commit", "news", "forwarded")
 TRACK_FIELDS = ("disposition", "reason", "notes")
 
 
@@ -85,6 +92,24 @@ def _normalize(key: str, value: str, github: str) -> str:
             raise RecordError(f"{key}: {exc.message}", exc.hint) from None
     if "\x00" in value:
         raise RecordError(f"{key} holds a NUL character", "give plain text")
+    if key == "subject":
+        problem = cv.title_problem(cv.clean_title(value))
+        if problem:
+            raise RecordError(f"subject {value!r} {problem}",
+                              "give one line that says what the change does")
+    if key == "author":
+        name, address = email.utils.parseaddr(value)
+        if not name.strip() or "@" not in address:
+            raise RecordError(f"author {value!r} is not Name <email>",
+                              "write author=\"Jane Doe <jane@example.org>\" (the CLA check "
+                              "needs a real name and address)")
+        return f"{name.strip()} <{address}>"
+    if key == "origin_commit" and not re.fullmatch(r"[0-9a-f]{7,40}", value):
+        raise RecordError(f"origin_commit {value!r} is not a commit id",
+                          "give the upstream commit's id (7 to 40 hex digits)")
+    if key == "news" and not re.fullmatch(r"Misc/NEWS\.d/next/[^/]+/[^/]+\.rst", value):
+        raise RecordError(f"news {value!r} is not a NEWS entry's path",
+                          "give Misc/NEWS.d/next/<Section>/<name>.rst")
     return value
 
 

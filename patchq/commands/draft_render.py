@@ -1,0 +1,85 @@
+"""What `patchq draft` prints: one draft (what was made, the texts, what happened online) and
+the table of `--all`. Text only; cli.py echoes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .draft import ISSUE_MD, NEWS_RST, PR_MD, DraftResult
+from .draft_all import AllResult, Status
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
+    """The report of one draft, line by line."""
+    how = "cleanly" if result.how == "clean" else "with a 3-way merge"
+    out = [(f"{result.slug}: ported from track {result.track} onto {result.target} "
+           f"({result.target_ref} {result.target_commit[:12]}) {how}"),
+           (f"branch {result.branch} {result.branch_state} in {clone} "
+           f"(tip {result.commit[:12]}; author {result.author})")]
+    if result.issue:
+        out.append(f"issue gh-{result.issue}" +
+                   (f" ({result.issue_source})" if result.issue_source else ""))
+    if result.co_authors:
+        out.append("co-authored by " + ", ".join(result.co_authors))
+    where = _rel(root, result.directory)
+    out.append(f"drafts in {where}/: " + (", ".join(result.written) + " written"
+                                           if result.written else "unchanged"))
+    if result.kept:
+        out.append(f"kept your edits to {', '.join(result.kept)} (--regenerate overwrites them)")
+    out += result.notes
+    for name in (ISSUE_MD, PR_MD):
+        out.append(f"\n---- {where}/{name} " + "-" * max(4, 60 - len(where) - len(name)))
+        out.append(result.texts[name].rstrip("\n"))
+    if result.no_news:
+        out.append(f"\n---- no NEWS entry: {result.no_news}")
+    elif result.news_own:
+        out.append(f"\n---- NEWS entry: the patch's own, {result.news_file}")
+    elif result.news_file:
+        out.append(f"\n---- NEWS entry: {result.news_file}")
+        out.append(result.texts.get(NEWS_RST, "").rstrip("\n"))
+    else:
+        out.append(f"\n---- NEWS entry ({result.section}; added to the branch once the issue "
+                   "number is known)")
+        out.append(result.texts.get(NEWS_RST, "").rstrip("\n"))
+    out.append("")
+    if result.issue_url or result.pr_url or result.pushed:
+        if result.issue_url:
+            state = "created" if result.issue_created else "recorded"
+            out.append(f"issue gh-{result.issue} {state}: {result.issue_url}")
+        if result.pushed:
+            out.append(f"branch {result.branch} {result.pushed} on fork {result.fork}")
+        if result.pr_url:
+            out.append(f"draft PR #{result.pr} {result.pr_state}: {result.pr_url}")
+    else:
+        out.append(f"next: review and edit the drafts, then `patchq draft {result.slug} --open` "
+                   "(with GITHUB_TOKEN set)")
+    return out
+
+
+def all_rows(result: AllResult) -> list[tuple[str, str, str, str]]:
+    return [(i.slug, i.track, i.status.value, i.detail) for i in result.items]
+
+
+def all_summary(result: AllResult) -> str:
+    if not result.items:
+        return "no patches to draft"
+    return (f"{result.count(Status.DRAFTED)} drafted, {result.count(Status.SKIPPED)} skipped, "
+            f"{result.count(Status.REFUSED)} refused, {result.count(Status.FAILED)} failed "
+            "(drafts in drafts/)")
+
+
+def not_drafted_line(result: AllResult) -> tuple[str, str] | None:
+    """(message, hint) when some could not be drafted: N of the M that were to be."""
+    missing = result.not_drafted
+    if not missing:
+        return None
+    names = ", ".join(i.slug for i in missing[:3]) + (" ..." if len(missing) > 3 else "")
+    return (f"{len(missing)} of {result.attempted} patches could not be drafted ({names})",
+            "see the table above; the others were drafted or skipped")
