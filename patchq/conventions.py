@@ -430,6 +430,9 @@ _CODE = re.compile(r"`([^`\n]+)`|(?<![\w.`:])([A-Za-z_]\w*(?:\.\w+)+|[A-Za-z_]\w
                    r"Py[A-Z_]\w*|_?Py\w+_\w+)(\(\))?(?![\w`])")
 
 
+_OPTION = re.compile(r"(?<![\w`-])--[a-z][\w-]*(?:=[^\s,;`]+)?(?![\w`])")
+
+
 def with_roles(text: str, documented: Mapping[str, str]) -> str:
     """``text`` with Sphinx roles for the names CPython documents, and inline code (double
     backticks, as the docs' linter wants) for other code words written in backticks.
@@ -439,6 +442,8 @@ def with_roles(text: str, documented: Mapping[str, str]) -> str:
     'Fix quadratic complexity in :func:`os.path.expandvars`'
     >>> with_roles("Harden http.client and `tarfile._Stream.seek`; set PyConfig", docs)
     'Harden :mod:`http.client` and ``tarfile._Stream.seek``; set :c:type:`PyConfig`'
+    >>> with_roles("Add a distutils option --install-layout=deb", docs)
+    'Add a distutils option ``--install-layout=deb``'
     """
     def role(match: re.Match) -> str:
         quoted, bare, _call = match.group(1), match.group(2), match.group(3)
@@ -451,7 +456,8 @@ def with_roles(text: str, documented: Mapping[str, str]) -> str:
             return f"``{quoted}``"
         return match.group(0)
 
-    return _CODE.sub(role, text)
+    text = _CODE.sub(role, text)
+    return _OPTION.sub(lambda m: f"``{m.group(0)}``", text)
 
 
 def news_sentence(title: str, documented: Mapping[str, str], author: str = "") -> str:

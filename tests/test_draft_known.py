@@ -103,7 +103,8 @@ def test_an_issue_the_header_names_is_used(demo):
     issue, pr = drafts(repo, "align")
     assert pr.startswith("# gh-127545: Specify the minimum alignment to fix the build\n")
     assert "gh-NNNNN" not in pr and "* Issue: gh-127545" in pr
-    assert "issue gh-127545 (its Bug-Upstream: header)" in res.out
+    assert "issue gh-127545 (its Bug-Upstream: header): issue.md is for reference, no issue " \
+        "is opened" in res.out
     # the body holds the description, never header lines
     for text in (issue, pr):
         assert "Bug-Upstream" not in text and "Bug-Debian" not in text and "---" not in text
@@ -130,7 +131,7 @@ def test_a_pr_the_header_names_is_not_proposed_again(demo):
     assert refs_snapshot(up) == refs and not (repo / "drafts").exists()
     res = draft(repo, "--all")
     row = next(line for line in res.out.splitlines() if line.startswith("abi "))
-    assert "skipped" in row and "has PR python/cpython#122917 (from its Forwarded: header)" in row
+    assert "skipped" in row and "has PR python/cpython#122917 (named by its Forwarded: header)" in row
     # once the header and the map no longer name it, the title drops the PR's number
     path = repo / "series" / TRACK / "abi.patch"
     path.write_bytes(path.read_bytes().replace(

@@ -423,7 +423,7 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
         author=str(known.author), co_authors=tuple(str(p) for p in known.co_authors),
         credit=credit, patch_date=known.patch_date, date_field=known.date_field,
         section=news.section, news_file=news.file, news_own=news.own, no_news=news.none,
-        reason=str(record.get("reason", "") or ""), notes=str(record.get("notes", "") or ""),
+        reason=_reason(record), notes=str(record.get("notes", "") or ""),
         tested_on=known.tested_on, ci=known.ci, downstream=ws.map.upstream_get("downstream"),
         downstream_link=_downstream_link(ws, located.patch.path),
         platforms=tuple(cv.platforms([known.title, body, str(record.get("reason", ""))],
@@ -453,6 +453,15 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
     return Prepared(located=located, port=ported, known=known, facts=facts, texts=texts,
                     kept=kept, meta=meta, directory=directory, branch=branch, commit=commit,
                     old_tip=old_tip)
+
+
+def _reason(record: dict) -> str:
+    """Why the downstream carries the patch, as people wrote it (not the reason import gave a
+    ``Forwarded: not-needed`` patch: no reason to tell upstream)."""
+    from .import_ import SEEDED_REASON
+
+    reason = str(record.get("reason", "") or "")
+    return "" if reason == SEEDED_REASON else reason
 
 
 def _reuse_or_commit(git: Git, candidates: list[str], tree: str, parent: str, message: str,

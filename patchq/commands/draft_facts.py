@@ -178,25 +178,26 @@ def read(patch: LoadedPatch, record: dict, meta: dict, github: str,
     header_issues = [r for r in h.refs if r.kind is hd.RefKind.ISSUE and
                      (not github or not r.repo or r.repo.lower() == github.lower())]
     header_issue = h.issue(github)
+    header_source = _where(next((r.source for r in header_issues if r.number == header_issue),
+                                "")) if header_issue else ""
     if issue_option:
         issue = Found(issue_option, "--issue")
     elif recorded:
-        issue = Found(recorded, "the map")
+        issue = Found(recorded, header_source if recorded == header_issue else "the map")
     elif header_issue:
-        source = next((r.source for r in header_issues if r.number == header_issue), "")
-        issue = Found(header_issue, _where(source))
+        issue = Found(header_issue, header_source)
     elif isinstance(opened, int) and opened > 0:
         issue = Found(opened, "the issue patchq opened")
     # the PR: the map, else the header; ours when an earlier --open opened it
     pr: Found | None = None
     recorded_pr = _ref_number(record.get("pr"), github)
+    header_pr = h.pull(github)
+    pr_source = _where(next((r.source for r in h.refs if r.kind is hd.RefKind.PR and
+                             r.number == header_pr), "")) if header_pr else ""
     if recorded_pr:
-        pr = Found(recorded_pr, "the map")
-    elif h.pull(github):
-        number = h.pull(github)
-        source = next((r.source for r in h.refs if r.kind is hd.RefKind.PR and
-                       r.number == number), "")
-        pr = Found(int(number or 0), _where(source))
+        pr = Found(recorded_pr, pr_source if recorded_pr == header_pr else "the map")
+    elif header_pr:
+        pr = Found(header_pr, pr_source)
     opened_pr = meta.get("opened_pr") or own_pr
     pr_ours = pr is not None and (pr.value in (opened_pr, own_pr) or (
         pr.source == "the map" and bool(record.get("branch")) and not opened_pr))
@@ -204,13 +205,16 @@ def read(patch: LoadedPatch, record: dict, meta: dict, github: str,
     origin: Found | None = None
     recorded_origin = str(record.get("origin_commit", "") or "").strip()
     header_origin = h.origin_commit(github)
-    if recorded_origin:
-        origin = Found(recorded_origin, "the map's origin_commit")
-    elif header_origin:
+    origin_source = ""
+    if header_origin:
         source = next(c.source for c in h.origin_commits if c.sha == header_origin)
-        origin = Found(header_origin, "its cherry-pick line" if source == "cherry-pick"
-                       else f"its {source}: header" if source != "From" else
-                       "its backport mail's own commit")
+        origin_source = "its cherry-pick line" if source == "cherry-pick" else \
+            f"its {source}: header" if source != "From" else "its backport mail's own commit"
+    if recorded_origin:
+        origin = Found(recorded_origin, origin_source if recorded_origin == header_origin
+                       else "the map's origin_commit")
+    elif header_origin:
+        origin = Found(header_origin, origin_source)
     gh = record.get("github", {}) if isinstance(record.get("github"), dict) else {}
     proposals = tuple(f"{p.get('pr', '')} ({p.get('state', '')}) {p.get('title', '')!r}"
                       for p in gh.get("proposed_prs", []) or [] if isinstance(p, dict))
@@ -260,7 +264,7 @@ def skip_reason(known: Known, github: str) -> str:
     repo = github or "upstream"
     if known.pr is not None:
         whose = "opened by patchq; `patchq draft SLUG --open` updates it" if known.pr_ours \
-            else f"from {known.pr.source}"
+            else f"named by {known.pr.source}"
         return f"has PR {repo}#{known.pr} ({whose.replace('SLUG', known.slug)})"
     if known.origin is not None:
         return f"taken from upstream commit {str(known.origin)[:12]} ({known.origin.source})"

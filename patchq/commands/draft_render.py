@@ -23,9 +23,10 @@ def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
            f"({result.target_ref} {result.target_commit[:12]}) {how}"),
            (f"branch {result.branch} {result.branch_state} in {clone} "
            f"(tip {result.commit[:12]}; author {result.author})")]
-    if result.issue:
+    if result.issue and not result.issue_created:
         out.append(f"issue gh-{result.issue}" +
-                   (f" ({result.issue_source})" if result.issue_source else ""))
+                   (f" ({result.issue_source}): issue.md is for reference, no issue is opened"
+                    if result.issue_source else ""))
     if result.co_authors:
         out.append("co-authored by " + ", ".join(result.co_authors))
     where = _rel(root, result.directory)

@@ -22,6 +22,8 @@ from ..seriesdir import SERIES, check_relative, discover_format_patch_files, rea
 from ..workspace import Workspace
 
 _MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
+# the reason import gives a patch whose header says Forwarded: not-needed
+SEEDED_REASON = "Forwarded: not-needed (from the patch header)"
 _VERSION_TAG = re.compile(r"^v?(\d+\.\d+)\.\d+")
 _COVER = re.compile(r"\[[^\]]*\b0+/\d+\s*\]")
 
@@ -213,7 +215,7 @@ def _record_from_headers(ws: Workspace, slug: str, parsed: patchfile.PatchFile,
             table.get("disposition", "undecided") == "undecided":
         table["disposition"] = "downstream-only"
         if not table.get("reason"):
-            table["reason"] = "Forwarded: not-needed (from the patch header)"
+            table["reason"] = SEEDED_REASON
         seeded["downstream-only"] = seeded.get("downstream-only", 0) + 1
     repo = github or _only_repo(read)
     issue, pull = read.issue(github), read.pull(github)
