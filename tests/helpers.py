@@ -128,3 +128,16 @@ def demo_sample(tmp: Path):
     from patchq.commands.demo import build_sample
 
     return build_sample(tmp / "demo")
+
+
+def real_patch_repo(realdata: Path, tmp: Path, *init_args: str) -> tuple[Path, Path]:
+    """A clone of the real CPython (never the real data itself) and a patch repo `patchq
+    init`ed on it: (patch repo, clone)."""
+    subprocess.run(["git", "clone", "-q", str(realdata / "cpython"), str(tmp / "cpython")],
+                   check=True)
+    repo = tmp / "patches"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    res = patchq("-C", str(repo), "init", "--upstream", "../cpython", *init_args)
+    assert res.code == 0, res.text
+    return repo, tmp / "cpython"

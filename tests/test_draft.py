@@ -9,37 +9,14 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from helpers import commit, demo_sample, git, patchq, refs_snapshot, tree_snapshot
+from draft_data import demo_fixture, draft_template_fixture  # noqa: F401
+from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
 
 STREAMS = "Make-the-standard-streams-configurable-for-an-embedd"
 PYMAIN = "Public-pymain_run_python"
 SKIP = "Skip-modules-a-WebAssembly-target-cannot-build"
 PLATFORM = "gh-101234-Fix-platform.system-on-Emscripten"
 SUBPROCESS = "Explain-the-subprocess-error-in-the-browser"
-NOW = "2026-03-04T05:06:07Z"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """The demo's upstream and patch repo, imported as track 3.11 on v3.11.2."""
-    root = tmp_path_factory.mktemp("draft-template")
-    sample = demo_sample(root)
-    res = patchq("-C", str(sample.patch_repo), "init", "--upstream", "../cpython",
-                 "--github", "python/cpython", "--fork", "pyodide-bot/cpython")
-    assert res.code == 0, res.text
-    res = patchq("-C", str(sample.patch_repo), "import", str(sample.incoming), "--track",
-                 "3.11", "--base", "v3.11.2")
-    assert res.code == 0, res.text
-    return sample.root
-
-
-@pytest.fixture
-def demo(template, tmp_path, monkeypatch):
-    """A fresh copy of the template: (patch repo, upstream clone)."""
-    root = tmp_path / "d"
-    shutil.copytree(template, root, symlinks=True)
-    monkeypatch.setenv("PATCHQ_NOW", NOW)
-    return root / "patches", root / "cpython"
 
 
 def draft(repo: Path, *args: str):

@@ -5,35 +5,15 @@ test_draft_online.py)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import tomlkit
-from helpers import commit, demo_sample, git, patchq, refs_snapshot, tree_snapshot
+from draft_data import demo_fixture, draft_template_fixture  # noqa: F401
+from helpers import commit, git, patchq, refs_snapshot, tree_snapshot
 
-NOW = "2026-03-04T05:06:07Z"
 TRACK = "3.11"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("known-template")
-    sample = demo_sample(root)
-    assert patchq("-C", str(sample.patch_repo), "init", "--upstream", "../cpython", "--github",
-                  "python/cpython", "--fork", "pyodide-bot/cpython").code == 0
-    assert patchq("-C", str(sample.patch_repo), "import", str(sample.incoming), "--track",
-                  TRACK, "--base", "v3.11.2").code == 0
-    return sample.root
-
-
-@pytest.fixture
-def demo(template, tmp_path, monkeypatch):
-    root = tmp_path / "d"
-    shutil.copytree(template, root, symlinks=True)
-    monkeypatch.setenv("PATCHQ_NOW", NOW)
-    return root / "patches", root / "cpython"
 
 
 def add_patch(repo: Path, up: Path, slug: str, header: bytes, files: dict[str, str],

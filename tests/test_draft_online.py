@@ -10,12 +10,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import draft_data
 import git.cmd
 import pytest
 import tomlkit
+from draft_data import FORK, UPSTREAM, draft_template_fixture  # noqa: F401
 from fake_github import FakeGitHub, fake_github_fixture  # noqa: F401
-from helpers import demo_sample, patchq
 from helpers import git as run_git
+from helpers import patchq
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
@@ -27,20 +29,7 @@ from patchq.workspace import Workspace
 STREAMS = "Make-the-standard-streams-configurable-for-an-embedd"
 SKIP = "Skip-modules-a-WebAssembly-target-cannot-build"
 BRANCH = f"patchq/draft/{STREAMS}"
-UPSTREAM, FORK = "python/cpython", "pyodide-bot/cpython"
 CANARY = "ghp_CANARYtoken0123456789abcdefXYZ"
-NOW = "2026-03-04T05:06:07Z"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("online-template")
-    sample = demo_sample(root)
-    assert patchq("-C", str(sample.patch_repo), "init", "--upstream", "../cpython", "--github",
-                  UPSTREAM, "--fork", FORK).code == 0
-    assert patchq("-C", str(sample.patch_repo), "import", str(sample.incoming), "--track",
-                  "3.11", "--base", "v3.11.2").code == 0
-    return sample.root
 
 
 class Setup:
@@ -111,10 +100,9 @@ def spawned(monkeypatch):
 
 
 @pytest.fixture
-def s(template, tmp_path, fake_github, monkeypatch, spawned):
-    root = tmp_path / "d"
-    shutil.copytree(template, root, symlinks=True)
-    monkeypatch.setenv("PATCHQ_NOW", NOW)
+def s(draft_template, tmp_path, fake_github, monkeypatch, spawned):
+    repo, _ = draft_data.fresh(draft_template, tmp_path, monkeypatch)
+    root = repo.parent
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     setup = Setup(root, fake_github, monkeypatch)
     yield setup
@@ -432,20 +420,18 @@ def _serve_git(root: Path, anonymous_reads: bool):
 
 @pytest.fixture
 def git_http(tmp_path):
-    root = tmp_path / "served"
-    root.mkdir()
-    server, seen_auth = _serve_git(root, anonymous_reads=False)
-    yield server.url_for("/fork.git"), root / "fork.git", seen_auth
-    server.clear()
-    server.stop()
+    yield from _git_server(tmp_path / "served", anonymous_reads=False)
 
 
 @pytest.fixture
 def git_http_public(tmp_path):
     """The same server, readable by anyone (a public fork): only pushes need the token."""
-    root = tmp_path / "served-public"
+    yield from _git_server(tmp_path / "served-public", anonymous_reads=True)
+
+
+def _git_server(root: Path, anonymous_reads: bool):
     root.mkdir()
-    server, seen_auth = _serve_git(root, anonymous_reads=True)
+    server, seen_auth = _serve_git(root, anonymous_reads)
     yield server.url_for("/fork.git"), root / "fork.git", seen_auth
     server.clear()
     server.stop()

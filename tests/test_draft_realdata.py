@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 import tomlkit
-from helpers import git, patchq
+from helpers import git, patchq, real_patch_repo
 
 from patchq import conventions as cv
 from patchq import headers, patchfile
@@ -27,13 +26,7 @@ def debian(realdata, tmp_path):
     series = realdata / "debian" / "3.13.5"
     if not (series / "series").is_file():
         pytest.skip("no Debian 3.13.5 series")
-    subprocess.run(["git", "clone", "-q", str(realdata / "cpython"), str(tmp_path / "cpython")],
-                   check=True)
-    repo = tmp_path / "patches"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    assert patchq("-C", str(repo), "init", "--upstream", "../cpython", "--github", GH,
-                  "--fork", "someone/cpython").code == 0
+    repo, up = real_patch_repo(realdata, tmp_path, "--github", GH, "--fork", "someone/cpython")
     assert patchq("-C", str(repo), "import", str(series), "--track", "3.13", "--base",
                   "v3.13.5").code == 0
     path = repo / "upstream_map.toml"
@@ -42,7 +35,7 @@ def debian(realdata, tmp_path):
     for record in doc["patches"].values():
         record["disposition"] = "upstreamable"
     path.write_text(tomlkit.dumps(doc))
-    return repo, tmp_path / "cpython", series
+    return repo, up, series
 
 
 def test_draft_all_on_debian_3_13_5(debian):

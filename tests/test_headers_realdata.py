@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git, patchq
+from helpers import patchq, real_patch_repo
 
 from patchq import headers, patchfile
 from patchq.header_layouts import known_field
@@ -145,12 +144,7 @@ def test_debian_3_13_5_figures(realdata):
 def test_debian_3_13_5_import_records_the_headers(realdata, tmp_path):
     if not (realdata / "debian" / "3.13.5" / "series").is_file():
         pytest.skip("no Debian 3.13.5 series")
-    subprocess.run(["git", "clone", "-q", str(realdata / "cpython"), str(tmp_path / "cpython")],
-                   check=True)
-    repo = tmp_path / "patches"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    assert patchq("-C", str(repo), "init", "--upstream", "../cpython", "--github", GH).code == 0
+    repo, _ = real_patch_repo(realdata, tmp_path, "--github", GH)
     res = patchq("-C", str(repo), "import", str(realdata / "debian" / "3.13.5"), "--track",
                  "3.13", "--base", "v3.13.5")
     assert res.code == 0, res.text
