@@ -387,8 +387,7 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
         facts_of.refuse_single(known, github)
     refusal = known.refusal()
     if refusal:
-        what, _, hint = refusal.partition("; ")
-        raise facts_of.DraftRefused(f"{slug}: {what}", hint)
+        raise facts_of.DraftRefused(f"{slug}: {refusal[0]}", refusal[1])
     assert known.author is not None
     track = ws.track(located.track)
     base = base_commit(git, track)
@@ -408,7 +407,7 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
     candidates = [c for c in dict.fromkeys([old_tip, git.rev_parse(PUSHED_REFS + slug), *reuse])
                   if c and git.rev_parse(c)]
     h = known.headers
-    credit = h.author_name if facts_of._person(f"{h.author_name} <{h.author_email}>") \
+    credit = h.author_name if facts_of.person(f"{h.author_name} <{h.author_email}>") \
         else known.author.name
     asked = opts.section or str(record.get("news_section", "") or "")
     news = draft_news.choose(git, meta, known, ported, asked, number, candidates, target_commit,

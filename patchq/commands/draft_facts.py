@@ -76,30 +76,30 @@ class Known:
     date_field: str  # the header field the date comes from (Date, Last-Update)
     own_news: hd.NewsEntry | None
 
-    def refusal(self) -> str:
-        """Why the patch cannot be drafted as it stands ("" when it can)."""
+    def refusal(self) -> tuple[str, str] | None:
+        """(what is wrong, what to do) when the patch cannot be drafted as it stands."""
         problem = cv.title_problem(self.title)
         if problem:
             shown = self.title if len(self.title) <= 70 else self.title[:67] + "..."
             where = "the map's subject" if self.title_source == "map" else "its subject"
-            return (f"{where} {shown!r} {problem}; write a subject first: "
-                    f"`patchq record {self.slug} subject=\"...\"`")
+            return (f"{where} {shown!r} {problem}",
+                    f"write a subject first: `patchq record {self.slug} subject=\"...\"`")
         if self.author is None:
-            return ("it names no author, and a commit needs a real one for the CLA check; "
+            return ("it names no author, and a commit needs a real one for the CLA check",
                     f"`patchq record {self.slug} author=\"Name <email>\"`")
         if self.own_news is not None and not self.own_news.text.strip():
-            return (f"its own NEWS entry {self.own_news.path} is empty; write it first "
-                    f"(`patchq edit {self.slug}`)")
-        return ""
+            return (f"its own NEWS entry {self.own_news.path} is empty",
+                    f"write it first (`patchq edit {self.slug}`)")
+        return None
 
 
-def _person(value: str) -> Person | None:
+def person(value: str) -> Person | None:
     """A real person from ``Name <email>`` ("Unknown", no address or patchq's placeholder are
     none).
 
-    >>> _person("Finn Example <finn@x.invalid>"), _person("Unknown <unknown@patchq.invalid>")
+    >>> person("Finn Example <finn@x.invalid>"), person("Unknown <unknown@patchq.invalid>")
     (Person(name='Finn Example', email='finn@x.invalid'), None)
-    >>> _person("Samuel Example")
+    >>> person("Samuel Example")
     """
     name, address = email.utils.parseaddr(" ".join(value.split()))
     name = name.strip() or (address.split("@")[0] if "@" in address else "")
@@ -219,23 +219,23 @@ def read(patch: LoadedPatch, record: dict, meta: dict, github: str,
     proposals = tuple(f"{p.get('pr', '')} ({p.get('state', '')}) {p.get('title', '')!r}"
                       for p in gh.get("proposed_prs", []) or [] if isinstance(p, dict))
     # the author and co-authors
-    patch_author = _person(f"{h.author_name} <{h.author_email}>") if h.author_email else None
-    recorded_author = _person(str(record.get("author", "") or ""))
+    patch_author = person(f"{h.author_name} <{h.author_email}>") if h.author_email else None
+    recorded_author = person(str(record.get("author", "") or ""))
     author = recorded_author or patch_author
     co: list[Person] = []
     if recorded_author and patch_author and \
             patch_author.email.lower() != recorded_author.email.lower():
         co.append(patch_author)
     for value in h.co_authors:
-        person = _person(value)
-        if person is not None:
-            co.append(person)
+        someone = person(value)
+        if someone is not None:
+            co.append(someone)
     emails = {author.email.lower()} if author else set()
     co_authors = []
-    for person in co:
-        if person.email.lower() not in emails:
-            emails.add(person.email.lower())
-            co_authors.append(person)
+    for someone in co:
+        if someone.email.lower() not in emails:
+            emails.add(someone.email.lower())
+            co_authors.append(someone)
     date_field = "Date" if h.field("Date") else ("Last-Update" if h.field("Last-Update") else "")
     own = [e for e in h.news if issue is None or e.issue == issue.value] or list(h.news)
     return Known(
