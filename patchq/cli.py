@@ -386,7 +386,7 @@ def _rebase_report(ws, result, as_json: bool) -> None:
         result.state, result.state)
     click.echo(f"{verb} {result.track} from {frm} onto {to}: {result.total} patches"
                + (f": {counts}" if counts else ""))
-    rows = [(number, r.slug, r.outcome, r.evidence_line())
+    rows = [(number, r.slug, r.outcome.value, r.evidence_line())
             for number, r in enumerate(result.patches, 1)]
     if rows:
         ui.table(["#", "patch", "outcome", "evidence"], rows)

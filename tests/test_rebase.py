@@ -319,9 +319,17 @@ def test_resolution_committed_by_hand_and_resolution_to_nothing(syn):
     data = json.loads(res.out)
     got = outcomes(data)
     assert got[first] == "modified"
-    assert got[second] == "upstream"
-    evidence = next(p for p in data["patches"] if p["slug"] == second)["evidence"]
-    assert "a person resolved it" in evidence[0]["detail"]
+    # a person resolving to nothing drops the patch: that is not upstream having it
+    assert got[second] == "dropped"
+    dropped = next(p for p in data["patches"] if p["slug"] == second)
+    assert [e["method"] for e in dropped["evidence"]] == ["person"]
+    assert "a person resolved the conflict to no change" in dropped["evidence"][0]["detail"]
+    assert dropped["upstream"]["state"] == "absent" and dropped["confidence"] is None
+    assert data["counts"].get("dropped") == 1
+    record = load_map(syn)["patches"][second]["tracks"]["main"]
+    assert record["outcome"] == "dropped" and record["carried"] is False
+    assert "v1.1" not in record.get("upstream", {})  # nothing said about upstream
+    assert not any(second in p.name for p in (syn.patches / "series" / "main").iterdir())
 
 
 def test_continue_refuses_unstaged_resolution(syn):
