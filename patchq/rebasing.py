@@ -236,7 +236,8 @@ class Engine:
         summary = ""
         if entries:
             first = entries[0]
-            summary = f"{first.issue} is fixed upstream: {self.new_ref}'s {first.where()}"
+            summary = f"{first.issue} is fixed upstream in {self.new_ref} ({first.path}, " \
+                f"{first.release})"
             if was_listed:
                 summary += f" (and {self.old_ref}'s notes list {', '.join(was_listed)} too)"
         elif in_base:
@@ -395,7 +396,9 @@ class Engine:
         found = tuple(finding.evidence) if finding is not None else ()
         upstream = Upstream(finding.state, finding.hunks_total, finding.hunks_present) \
             if finding is not None else Upstream()
-        identity = self._identities.get(patch.slug, (Identity(), ()))[1]
+        known = {(e.method, e.commits) for e in found}
+        identity = tuple(e for e in self._identities.get(patch.slug, (Identity(), ()))[1]
+                         if (e.method, e.commits) not in known)
         notes = [f"ported {step.port.detail()}"] if step.port else []
         moved = step.port.moved if step.port else ()
         base = PatchResult(patch.slug, outcome, patch.commit, confidence=decision.confidence,

@@ -20,10 +20,12 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import opstate
+from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
 from ..errors import ApplyError, GitError, StateError
 from ..files import atomic_write
@@ -153,12 +155,15 @@ def _declared(ws: Workspace, loaded: LoadedSeries) -> dict[str, Declared]:
 
 
 def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: str,
-               loaded: LoadedSeries, declared: dict[str, Declared] | None = None
-               ) -> list[OldPatch]:
+               loaded: LoadedSeries, declared: dict[str, Declared] | None = None,
+               aside: Collection[str] = (), still: list[str] | None = None) -> list[OldPatch]:
     """The series as commits on the old base: the queue branch when it is exactly the series
-    (the manifest says so), otherwise built from the files, in memory."""
+    (the manifest says so), otherwise built from the files, in memory. A patch an earlier
+    rebase set aside (``aside``) that still does not apply is left out and named in
+    ``still``."""
     has_index = {p.slug: file_has_index(p.file.raw) for p in loaded.patches}
     declared = declared or {}
+    still = [] if still is None else still
     tip = git.branch_tip(branch)
     if tip is not None:
         refuse_unexported(git, track.name, branch, tip, "", force=False)
@@ -183,6 +188,9 @@ def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: st
                 try:
                     index.apply(patch.path, patch.entry.strip, slug=patch.slug)
                 except ApplyError as exc:
+                    if patch.slug in aside:
+                        still.append(patch.slug)
+                        continue
                     raise ApplyError(
                         f"patch {patch.slug} does not apply on the track's current base "
                         f"{track.base}: {exc.details}",
@@ -229,7 +237,9 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
         _remove_backup(git)
         store = ObjectStore(git)
         try:
-            old = _old_queue(git, store, track, branch, old_base, loaded, _declared(ws, loaded))
+            still: list[str] = []
+            old = _old_queue(git, store, track, branch, old_base, loaded, _declared(ws, loaded),
+                             ws.map.set_aside(track_name), still)
             _backup(ws, git, track_name)
             crash_point("backup written")
             state = {
@@ -243,6 +253,8 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
                 "on_conflict": on_conflict, "patches": [p.as_json() for p in old],
                 "results": [], "next": 0, "tip": to_commit, "stop": None,
                 "started_at": stamp(),
+                "aside": [r.as_json() for r in still_aside(still, track.base)],
+                "order": [p.slug for p in loaded.patches],
             }
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
@@ -257,8 +269,9 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
     with quarantine(git):
         store = ObjectStore(git)
         try:
+            still: list[str] = []
             old = _old_queue(git, store, track, branch, result.from_commit, loaded,
-                             _declared(ws, loaded))
+                             _declared(ws, loaded), ws.map.set_aside(track.name), still)
             engine = Engine(git, store, result.from_commit, result.to_commit, result.to_ref,
                             old, on_conflict="skip", records=_records(ws),
                             old_ref=result.from_ref, progress=progress)
@@ -271,7 +284,9 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
                 range_diff(git, result.from_commit, old_tip, result.to_commit, tip))
         finally:
             store.close()
-    result.patches, result.state, result.tip = results, "dry-run", tip
+    result.patches = in_series_order(results + still_aside(still, result.from_ref),
+                                     [p.slug for p in loaded.patches])
+    result.state, result.tip = "dry-run", tip
     return result
 
 
@@ -498,11 +513,20 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
     return _finish(ws, git, state, loaded)
 
 
+def _with_aside(state: dict, results: list[PatchResult]) -> list[PatchResult]:
+    """``results`` and the patches still set aside from an earlier rebase, in series order."""
+    have = {r.slug for r in results}
+    aside = [PatchResult.from_json(r) for r in state.get("aside", []) if r["slug"] not in have]
+    if not aside:
+        return results
+    return in_series_order(results + aside, state.get("order", []))
+
+
 def _result(state: dict, status: str, results: list[PatchResult]) -> RebaseResult:
     result = RebaseResult(state["track"], state["branch"], state["from"]["ref"],
                           state["from"]["commit"], state["to"]["ref"], state["to"]["commit"],
-                          state=status, total=len(state["patches"]), patches=results,
-                          tip=state["tip"])
+                          state=status, total=len(state["patches"]) + len(state.get("aside", [])),
+                          patches=_with_aside(state, results), tip=state["tip"])
     stop = state.get("stop")
     if status == "stopped" and stop:
         result.stopped = Stopped(stop["index"] + 1, stop["slug"], list(stop["files"]),
@@ -525,7 +549,7 @@ def _finish(ws: Workspace, git: Git, state: dict,
     crash_point("originals restored")
     if restored or loaded is None:
         loaded = load_series(ws.series_dir(track), track)
-    results = _results(state)
+    results = _with_aside(state, _results(state))
     tip, to_commit = state["tip"], state["to"]["commit"]
     digests = {p.slug: p.digest for p in loaded.patches}
     manifest = Manifest(git, track)
@@ -617,8 +641,8 @@ def _record_map(ws: Workspace, state: dict, results: list[PatchResult]) -> None:
         record = umap.patch_track(result.slug, track)
         record["outcome"] = result.outcome.value
         _set(record, "evidence", _evidence_array(result.evidence) if result.evidence else None)
-        _set(record, "confidence", result.confidence.value
-             if result.confidence and result.outcome is Outcome.UPSTREAM else None)
+        _set(record, "confidence", result.confidence.value if result.confidence and
+             result.outcome in (Outcome.UPSTREAM, Outcome.OBSOLETE) else None)
         _set(record, "needs_person", True if result.needs_person else None)
         _set(record, "set_aside_on", _aside_base(record, state, result))
         if result.dropped:
