@@ -205,6 +205,9 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None
                f"({result.base_commit[:12]}), tip {result.tip[:12]}")
     if result.three_way:
         click.echo(f"applied with 3-way merge: {', '.join(result.three_way)}")
+    if result.set_aside:
+        click.echo(f"left out, set aside by a rebase: {', '.join(result.set_aside)} "
+                   f"(`patchq push PATCH` merges one 3-way at its place)")
     if result.previous and result.previous != result.branch:
         click.echo(f"switched from {result.previous}")
 
@@ -256,22 +259,28 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool) -> None
 @click.option("--check-export", is_flag=True,
               help="Also fail when `patchq export` would change files (for CI).")
 @click.option("--no-apply", is_flag=True, help="Skip applying the patches (no upstream needed).")
+@click.option("--onto", metavar="REF",
+              help="Also fail for every patch a rebase onto REF would stop at (a dry run: "
+                   "the early warning for CI before the next upstream release).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_options
-def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
+def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool, onto: str | None,
          as_json: bool) -> None:
     """Check TRACK (or every track): files, parsing, slugs, map records, applying on the base.
 
     Problems: a series entry with no file, a file the series does not list, a patch that does
     not parse or has no diff, two patches with one slug, map records that do not match the
     series, a patch that does not apply on the base, and with --check-export every file
-    `export` would change (the CI check that the series is up to date). Exits 1 with one line
-    per problem; the upstream clone is needed unless --no-apply.
+    `export` would change (the CI check that the series is up to date), and with --onto REF
+    every patch that would conflict on REF. Exits 1 with one line per problem; the upstream
+    clone is needed unless --no-apply.
     """
     from . import ui
     from .commands.lint import lint as run
 
-    problems = run(opts.workspace(), track, check_export, check_apply=not no_apply)
+    if onto and no_apply:
+        raise click.UsageError("--onto needs the upstream clone: drop --no-apply")
+    problems = run(opts.workspace(), track, check_export, check_apply=not no_apply, onto=onto)
     if as_json:
         ui.print_json([{"track": p.track, "slug": p.slug, "code": p.code, "message": p.message}
                        for p in problems])
@@ -304,21 +313,27 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool,
               help="Go on after resolving a conflict (`git add` the files first).")
 @click.option("--skip", "do_skip", is_flag=True,
               help="Set the patch that stopped the rebase aside and go on.")
+@click.option("--drop", "do_drop", is_flag=True,
+              help="Drop the patch that stopped the rebase from the series (outcome dropped, "
+                   "never counted as upstream) and go on.")
+@click.option("--check", is_flag=True,
+              help="With --dry-run: exit 1 when any patch would conflict (for CI).")
 @click.option("--abort", "do_abort", is_flag=True,
               help="Put the queue branch, HEAD, the series and the map back as they were.")
 @click.option("--status", "do_status", is_flag=True, help="Show the rebase in progress.")
 @pass_options
 def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str, dry_run: bool,
-           as_json: bool, do_continue: bool, do_skip: bool, do_abort: bool,
-           do_status: bool) -> None:
+           as_json: bool, do_continue: bool, do_skip: bool, do_drop: bool, check: bool,
+           do_abort: bool, do_status: bool) -> None:
     """Move TRACK's series onto a new upstream base; give every patch one outcome.
 
     \b
     Outcomes: unchanged (file byte for byte), offset (only line numbers or index ids moved;
     file refreshed), refreshed (context changed in a 3-way merge; same +/- lines), modified
-    (you resolved a conflict), upstream (dropped: the new base has it; says which commits and
-    how it was found), partial (some hunks upstream, the rest kept), obsolete (its files are
-    gone), conflict (needs a person).
+    (you resolved a conflict), upstream (taken out: the new base has it; says which commits,
+    how it was found and how sure), partial (some hunks upstream, the rest kept), obsolete
+    (its files are gone, and their content: moved files are followed), dropped (you resolved
+    it to nothing, or --drop), conflict (needs a person).
 
     \b
     At the end series/TRACK/ is written back (unchanged patches byte for byte), the map
@@ -328,9 +343,15 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
     """
     from . import ui
     from .commands import rebase as run
+    from .model import Outcome
 
+    if do_drop and do_skip:
+        do_skip = False  # `--skip --drop`: skip it by dropping it
     actions = [name for name, on in (("--continue", do_continue), ("--skip", do_skip),
-                                     ("--abort", do_abort), ("--status", do_status)) if on]
+                                     ("--drop", do_drop), ("--abort", do_abort),
+                                     ("--status", do_status)) if on]
+    if check and not dry_run:
+        raise click.UsageError("--check goes with --dry-run")
     if len(actions) > 1:
         raise click.UsageError(f"{' and '.join(actions)} cannot be combined")
     if actions and (track or onto or dry_run or on_conflict != "stop"):
@@ -357,8 +378,8 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
         with ui.progress("rebasing") as bar:
             if do_continue:
                 result = run.continue_rebase(ws, progress=bar)
-            elif do_skip:
-                result = run.skip(ws, progress=bar)
+            elif do_skip or do_drop:
+                result = run.skip(ws, progress=bar, drop=do_drop)
             else:
                 result = run.rebase(ws, track, onto, on_conflict, dry_run, progress=bar)
     except KeyboardInterrupt:
@@ -370,6 +391,11 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
         raise
     _rebase_report(ws, result, as_json)
     if result.state == "stopped":
+        sys.exit(1)
+    if check and any(r.outcome is Outcome.CONFLICT for r in result.patches):
+        if not as_json:
+            click.echo("would conflict: " + ", ".join(
+                r.slug for r in result.patches if r.outcome is Outcome.CONFLICT), err=True)
         sys.exit(1)
 
 
@@ -389,7 +415,7 @@ def _rebase_report(ws, result, as_json: bool) -> None:
         result.state, result.state)
     click.echo(f"{verb} {result.track} from {frm} onto {to}: {result.total} patches"
                + (f": {counts}" if counts else ""))
-    rows = [(number, r.slug, r.outcome, r.evidence_line())
+    rows = [(number, r.slug, r.outcome.value, r.evidence_line())
             for number, r in enumerate(result.patches, 1)]
     if rows:
         ui.table(["#", "patch", "outcome", "evidence"], rows)
@@ -409,6 +435,9 @@ def _rebase_report(ws, result, as_json: bool) -> None:
     if aside:
         click.echo(f"set aside, kept unchanged in the series and marked needs_person: "
                    f"{', '.join(aside)}")
+        click.echo(f"to resolve one: `patchq checkout {result.track}`, then `patchq push "
+                   "PATCH` (a 3-way merge with its conflicts in the work tree), resolve, "
+                   f"`git add`, `patchq push`, `patchq export {result.track}`")
 
 
 def _rebase_stop_help(ws, result) -> None:
@@ -425,7 +454,8 @@ def _rebase_stop_help(ws, result) -> None:
     click.echo(f"  resolve the files and `git add` them (in {where}), then "
                "`patchq rebase --continue`")
     click.echo("  or `patchq rebase --skip` to set this patch aside (kept unchanged in the "
-               "series, marked needs_person)")
+               "series, marked needs_person; `patchq push` it later)")
+    click.echo("  or `patchq rebase --drop` to drop it from the series (outcome dropped)")
     click.echo("  or `patchq rebase --abort` to put the branch, the series and the map back")
 
 
@@ -936,6 +966,9 @@ def _print_listing(listing) -> None:
     _finished_note(listing)
     for slug in listing.slugs:
         click.echo(slug)
+    if getattr(listing, "aside", None):
+        click.echo(f"set aside by a rebase (`patchq push PATCH` merges one 3-way at its "
+                   f"place): {', '.join(listing.aside)}", err=True)
     if listing.message:
         click.echo(listing.message, err=True)
         sys.exit(listing.code)

@@ -32,33 +32,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .git import DIFF_CONFIG, Git
-from .model import UpstreamState
+from .model import Evidence, Method, UpstreamState
 
-
-class Method(str, Enum):
-    PATCH_ID = "patch-id"
-    HUNKS = "hunks"
-    REVERSE_APPLY = "reverse-apply"
-    EMPTY_APPLY = "empty-apply"
-    CHERRY_PICK = "cherry-pick"
-    GH_LINK = "gh-link"
-    PR_MERGE = "pr-merge"
-    GITHUB = "github"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    method: Method
-    commits: tuple[str, ...] = ()
-    detail: str = ""
-
-    def as_json(self) -> dict:
-        return {"method": self.method.value, "commits": list(self.commits), "detail": self.detail}
-
-    def line(self) -> str:
-        shown = ", ".join(c[:12] for c in self.commits)
-        text = self.method.value + (f" {shown}" if shown else "")
-        return f"{text} ({self.detail})" if self.detail else text
+__all__ = ["Detector", "Evidence", "Finding", "Links", "Method", "PatchChange", "Verdict"]
 
 
 class Verdict(str, Enum):

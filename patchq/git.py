@@ -1069,3 +1069,50 @@ def detach_or_switch(git: Git, branch: str | None, commit: str) -> None:
         git.run("checkout", "-q", branch, "--")
     else:
         git.run("checkout", "-q", "--detach", commit, "--")
+
+
+# -- for following moved files and reading release notes --------------------------------------
+
+
+def renames(git: Git, old: str, new: str) -> dict[str, str]:
+    """Files of ``old`` that git's rename detection finds under another name in ``new``
+    (``git diff -M``, 50% similarity): old path -> new path."""
+    res = git.run("diff-tree", "-r", "-z", "-M", "--diff-filter=R", "--name-status", old, new)
+    fields = res.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: dict[str, str] = {}
+    at = 0
+    while at + 2 < len(fields):
+        if fields[at].startswith("R"):
+            out.setdefault(fields[at + 1], fields[at + 2])
+            at += 3
+        else:
+            at += 1
+    return out
+
+
+def tree_paths(git: Git, commit: str, under: Sequence[str]) -> list[str]:
+    """Every file path of ``commit`` inside the directories ``under``."""
+    if not under:
+        return []
+    res = git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--",
+                  *(f":(literal){d}" for d in under))
+    return [p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def grep_tree(git: Git, commit: str, patterns: Sequence[str], paths: Sequence[str]
+              ) -> list[tuple[str, int, str]]:
+    """(path, line number, line) of every line of ``commit``'s files under ``paths`` that
+    matches one of the extended regular expressions ``patterns`` (one ``git grep``)."""
+    if not patterns or not paths:
+        return []
+    args = [arg for pattern in patterns for arg in ("-e", pattern)]
+    res = git.run("grep", "-n", "-I", "--null", "-E", "--no-color", *args, commit, "--",
+                  *(f":(literal){p}" for p in paths), ok=(0, 1))
+    out = []
+    prefix = f"{commit}:"
+    for line in res.stdout.decode("utf-8", "replace").split("\n"):
+        parts = line.split("\0", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            path = parts[0].removeprefix(prefix)
+            out.append((path, int(parts[1]), parts[2]))
+    return out

@@ -25,7 +25,7 @@ _TRACK_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._+-]*$")
 
 
 class Outcome(str, Enum):
-    """What a rebase did to one patch (DESIGN.md section 5)."""
+    """What a rebase did to one patch (docs/commands.md, "Rebase")."""
 
     UNCHANGED = "unchanged"
     OFFSET = "offset"
@@ -34,7 +34,77 @@ class Outcome(str, Enum):
     UPSTREAM = "upstream"
     PARTIAL = "partial"
     OBSOLETE = "obsolete"
+    DROPPED = "dropped"  # a person chose to drop it: never counted as upstream
     CONFLICT = "conflict"
+
+    @property
+    def removes(self) -> bool:
+        """Does the patch leave the series (its file deleted, ``carried = false``)?"""
+        return self in (Outcome.UPSTREAM, Outcome.OBSOLETE, Outcome.DROPPED)
+
+    @property
+    def upstream_has_it(self) -> bool:
+        """Did the rebase find its change upstream (all of it, or part)? Never ``dropped``."""
+        return self in (Outcome.UPSTREAM, Outcome.PARTIAL)
+
+
+class Method(str, Enum):
+    """How a piece of evidence was found (docs/upstream_map.md, "Evidence")."""
+
+    PATCH_ID = "patch-id"
+    HUNKS = "hunks"
+    REVERSE_APPLY = "reverse-apply"
+    EMPTY_APPLY = "empty-apply"
+    CHERRY_PICK = "cherry-pick"
+    GH_LINK = "gh-link"
+    PR_MERGE = "pr-merge"
+    GITHUB = "github"
+    RELEASE_NOTES = "release-notes"  # the new base's release notes list the patch's issue
+    FILES_GONE = "files-gone"
+    PERSON = "person"  # a person's decision during a rebase
+
+
+class Confidence(str, Enum):
+    """How sure a decision or a piece of evidence is."""
+
+    HIGH = "high"      # the tree or the history says so
+    MEDIUM = "medium"  # the patch's declared identity, with part of its change found
+    LOW = "low"        # the declared identity alone
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for an outcome or an upstream state: how it was found, the commits it
+    names, what it saw, and (when it alone decides) how sure it is."""
+
+    method: Method
+    commits: tuple[str, ...] = ()
+    detail: str = ""
+    confidence: Confidence | None = None
+
+    def as_json(self) -> dict:
+        out: dict = {"method": self.method.value, "commits": list(self.commits),
+                     "detail": self.detail}
+        if self.confidence is not None:
+            out["confidence"] = self.confidence.value
+        return out
+
+    @classmethod
+    def from_json(cls, data) -> Evidence:
+        """The inverse of :meth:`as_json`; an unknown method or confidence is refused.
+
+        >>> Evidence.from_json({"method": "hunks", "commits": ["ab"], "confidence": "low"})
+        Evidence(method=<Method.HUNKS: 'hunks'>, commits=('ab',), detail='', confidence=<Confidence.LOW: 'low'>)
+        """
+        confidence = data.get("confidence")
+        return cls(Method(data["method"]), tuple(data.get("commits", ())),
+                   str(data.get("detail", "") or ""),
+                   Confidence(confidence) if confidence else None)
+
+    def line(self) -> str:
+        shown = ", ".join(c[:12] for c in self.commits)
+        text = self.method.value + (f" {shown}" if shown else "")
+        return f"{text} ({self.detail})" if self.detail else text
 
 
 class UpstreamState(str, Enum):

@@ -623,6 +623,12 @@ def _plan_map(umap: UpstreamMap, plan: ExportPlan) -> None:
             table["carried"] = True
         if "since" not in table:
             table["since"] = today()
+        if entry.slug in plan.commits and table.get("needs_person") is True:
+            # a patch a rebase set aside is on the branch again: a person resolved it
+            del table["needs_person"]
+            if "set_aside_on" in table:
+                del table["set_aside_on"]
+            table["outcome"] = "modified"
     for slug in plan.removed:
         if umap.has_patch_track(slug, plan.track):
             umap.patch_track(slug, plan.track)["carried"] = False

@@ -4,37 +4,58 @@ No printing and no user files: the engine reads and writes git objects only (tre
 in-process, one ``git merge-tree`` per patch that needs a 3-way merge). ``commands/rebase.py``
 drives it, keeps its state, and writes the series.
 
-How one patch is moved (its old commit C on parent P, onto the new parent N):
+How one patch is moved (its old commit C on parent P, onto the new parent N), and what it
+gives :func:`patchq.outcome.decide`, the one place outcomes are decided:
 
 1. every file C changes still has, in N, exactly the content it had in P: the new tree is N's
-   with C's files put in, no merge needed, the diff is byte-for-byte the same: ``unchanged``;
-2. otherwise a 3-way merge (base P, ours N, theirs C):
-   - clean and empty (N already holds the change): ``upstream``, dropped;
-   - clean: compared with the old diff: ``unchanged`` (same hunks, a file without ``index``
-     lines), ``offset`` (only line numbers and index ids moved), ``refreshed`` (context
-     changed, same +/- lines), ``partial`` (some hunks vanished: upstream has them), or
-     ``upstream`` when detection finds every hunk in the new base (what the merge left being
-     release notes or tests upstream wrote its own way);
-   - a conflict: ``obsolete`` when every file it changes is gone upstream; ``upstream`` when
-     detection (patch-id, hunks, reverse-apply...) finds the change in the new base;
-     otherwise ``conflict``: the engine stops there, or sets it aside.
+   with C's files put in, no merge needed, the diff is byte-for-byte the same (``SAME``);
+2. a file C changes is gone from N: :class:`patchq.moves.Mover` looks where it went (git's
+   rename, a module that became a package) and, when its lines are there, the merge below
+   uses C's hunks carried to the new file(s) instead of C itself;
+3. a 3-way merge (base P, ours N, theirs C): clean and empty (``EMPTY``); clean, and then
+   compared with the old diff (``MERGED``: :func:`patchq.rebase_compare.classify`); a
+   conflict (``CONFLICT``), or ``GONE`` when every file it changes is gone with its content;
+4. upstream detection (patch-id, hunks, reverse-apply...) for conflicts and merges that lost
+   hunks or changed +/- lines, and the patch's declared upstream identity (its upstream
+   commit in the history, its issue in the release notes) for conflicts and partial ones.
 
-A person's resolution is recorded by the command as ``modified``.
+Git processes are batched: a pass moves every patch it can and leaves the outcome of merges
+and of conflicts it need not stop at pending; then one diff run classifies them and one
+detection run answers for all that need it. A person's choices are decided by the command
+(``Person`` facts).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
 
-from .git import Git, ObjectStore, merge_trees, paths_touched, raw_changes
-from .model import Outcome
+from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
+from .model import Confidence, Evidence, Method, Outcome, UpstreamState
+from .moves import Mover, Port
+from .outcome import (
+    Decision,
+    Facts,
+    Identity,
+    Move,
+    Person,
+    asks_detection,
+    asks_identity,
+    decide,
+)
+from .rebase_compare import classify, file_has_index
+from .rebase_result import OldPatch, PatchResult, Stop, Upstream
+
+if TYPE_CHECKING:
+    from .detect import Finding
+
+__all__ = ["Engine", "OldPatch", "PatchResult", "Stop", "classify", "crash_point",
+           "file_has_index", "rewrite_commit"]
 
 CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
-_MERGED = "(merged)"  # pending outcomes, decided in batches before the engine returns
-_CONFLICTED = "(conflicted)"
 Progress = Callable[[int, int, str], None]
 
 _crash = {"count": 0}
@@ -58,92 +79,6 @@ def crash_point(label: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-# -- values ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OldPatch:
-    """A patch of the old queue: its slug, its commit and that commit's parent."""
-
-    slug: str
-    commit: str
-    parent: str
-    has_index: bool = True  # its file carries ``index`` lines (format-patch style)
-
-    def as_json(self) -> dict:
-        return {"slug": self.slug, "commit": self.commit, "parent": self.parent,
-                "has_index": self.has_index}
-
-    @classmethod
-    def from_json(cls, data: Mapping) -> OldPatch:
-        return cls(data["slug"], data["commit"], data["parent"], data.get("has_index", True))
-
-
-@dataclass
-class PatchResult:
-    """What the rebase did to one patch."""
-
-    slug: str
-    outcome: str  # an Outcome value
-    old_commit: str
-    new_commit: str | None = None  # None when dropped or set aside
-    evidence: list[dict] = field(default_factory=list)  # {method, commits, detail}
-    detail: str = ""
-    files: list[str] = field(default_factory=list)  # conflicted files
-    needs_person: bool = False
-    upstream: dict = field(default_factory=dict)  # state, hunks_total, hunks_present
-
-    @property
-    def dropped(self) -> bool:
-        return self.outcome in (Outcome.UPSTREAM.value, Outcome.OBSOLETE.value)
-
-    def evidence_line(self) -> str:
-        """One line for a table: every method with its commits, the first one's detail."""
-        parts = []
-        for number, item in enumerate(self.evidence):
-            commits = item.get("commits", [])
-            text = item["method"] + "".join(f" {c[:12]}" for c in commits[:2]) + \
-                (f" +{len(commits) - 2}" if len(commits) > 2 else "")
-            if number == 0 and item.get("detail"):
-                text += f" ({item['detail']})"
-            parts.append(text)
-        if self.detail:
-            parts.append(self.detail)
-        return "; ".join(parts)
-
-    def as_json(self) -> dict:
-        return {"slug": self.slug, "outcome": self.outcome, "old_commit": self.old_commit,
-                "new_commit": self.new_commit, "evidence": self.evidence,
-                "detail": self.detail, "files": self.files, "needs_person": self.needs_person,
-                "upstream": self.upstream}
-
-    @classmethod
-    def from_json(cls, data: Mapping) -> PatchResult:
-        return cls(slug=data["slug"], outcome=data["outcome"], old_commit=data["old_commit"],
-                   new_commit=data.get("new_commit"), evidence=list(data.get("evidence", [])),
-                   detail=data.get("detail", ""), files=list(data.get("files", [])),
-                   needs_person=bool(data.get("needs_person")),
-                   upstream=dict(data.get("upstream", {})))
-
-
-@dataclass(frozen=True)
-class Stop:
-    """The engine stopped at a conflict: patch ``index`` does not merge onto ``parent``."""
-
-    index: int
-    slug: str
-    parent: str
-    files: tuple[str, ...]
-    messages: tuple[str, ...]
-
-
-def evidence(method: str, commits: Sequence[str] = (), detail: str = "") -> dict:
-    return {"method": method, "commits": list(commits), "detail": detail}
-
-
-# -- moving commits ----------------------------------------------------------------------------
-
-
 def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
     """``old`` with a new tree and parent; author, committer and message kept (signatures
     dropped: they would no longer verify). Deterministic, so a resumed rebase writes the very
@@ -165,36 +100,49 @@ def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
     return store.write("commit", b"\n".join(out) + b"\n\n" + message)
 
 
-class Engine:
-    """Moves ``patches`` (the old queue on ``old_base``) onto ``new_base``.
+@dataclass
+class _Step:
+    """One patch moved, its outcome still to decide."""
 
-    Git processes are batched: a pass moves every patch it can (in-process when no merge is
-    needed, one ``git merge-tree`` otherwise) and leaves the outcome of clean merges, and of
-    conflicts it need not stop at, pending; then one diff run classifies them and one
-    detection run answers for all that need it. In the rare case where detection finds a
-    merged patch's whole change in the new base, the patch is dropped and the patches after
-    it are moved again from there.
-    """
+    patch: OldPatch
+    move: Move
+    new_commit: str | None = None
+    merge: MergeResult | None = None
+    port: Port | None = None
+    gone_detail: str = ""
+
+    @property
+    def source(self) -> str:
+        """The commit whose change was merged: the patch's, or its port to moved files."""
+        return self.port.commit if self.port else self.patch.commit
+
+
+class Engine:
+    """Moves ``patches`` (the old queue on ``old_base``) onto ``new_base``."""
 
     def __init__(self, git: Git, store: ObjectStore, old_base: str, new_base: str,
                  new_ref: str, patches: Sequence[OldPatch], *, on_conflict: str = "stop",
-                 records: Mapping[str, Mapping] | None = None,
+                 records: Mapping[str, Mapping] | None = None, old_ref: str = "",
                  progress: Progress | None = None) -> None:
         self.git = git
         self.store = store
         self.old_base = old_base
         self.new_base = new_base
         self.new_ref = new_ref
+        self.old_ref = old_ref or old_base[:12]
         self.patches = list(patches)
         self.on_conflict = on_conflict
         self.records = records or {}
         self.progress = progress
         self._raw: dict | None = None
         self._detector = None
-        self._findings: dict[str, object] = {}
+        self._mover: Mover | None = None
+        self._notes: tuple | None = None
+        self._findings: dict[str, Finding] = {}
+        self._identities: dict[str, tuple[Identity, tuple[Evidence, ...]]] = {}
+        self._ports: dict[str, Port] = {}  # slug -> its port, once made
         self._trees: dict[str, str] = {}
         self._parents: dict[str, str] = {}  # slug -> the new parent it was moved onto
-        self._conflicts: dict[str, object] = {}  # slug -> MergeResult, while pending
 
     @property
     def range(self) -> str:
@@ -222,20 +170,89 @@ class Engine:
                                       since=self.old_base)
         return self._detector
 
-    def findings(self, slugs: Sequence[str]) -> dict:
+    def mover(self) -> Mover:
+        if self._mover is None:
+            self._mover = Mover(self.git, self.store, self.old_base, self.new_base)
+        return self._mover
+
+    def findings(self, slugs: Sequence[str]) -> dict[str, Finding]:
         """Detection's finding for each slug, in one batch (remembered: a finding compares a
-        patch with the new base, wherever the patch sits in the new queue)."""
+        patch with the new base, wherever the patch sits in the new queue). A patch ported to
+        moved files is looked for there."""
         from .detect import PatchChange
 
         by_slug = {p.slug: p for p in self.patches}
         missing = [s for s in dict.fromkeys(slugs) if s not in self._findings]
         if missing:
-            changes = [PatchChange(slug=s, commit=by_slug[s].commit,
+            changes = [PatchChange(slug=s, commit=self._ports[s].commit if s in self._ports
+                                   else by_slug[s].commit,
                                    message=self.message_of(by_slug[s].commit),
                                    record=self.records.get(s, {})) for s in missing]
             for slug, finding in zip(missing, self.detector().find_all(changes)):
                 self._findings[slug] = finding
         return {s: self._findings[s] for s in slugs}
+
+    def identities(self, slugs: Sequence[str]) -> dict[str, tuple[Identity, tuple[Evidence, ...]]]:
+        """What each patch's declared identity finds in the new base, and the evidence to
+        quote (one ``git grep`` of each base's release notes for all of them)."""
+        from .release_notes import ReleaseNotes
+
+        by_slug = {p.slug: p for p in self.patches}
+        missing = [s for s in dict.fromkeys(slugs) if s not in self._identities]
+        issues = [i for s in missing for i in by_slug[s].declared.issues]
+        if self._notes is None:
+            self._notes = (ReleaseNotes(self.git, self.new_base, self.new_ref),
+                           ReleaseNotes(self.git, self.old_base, self.old_ref))
+        new_notes, old_notes = self._notes
+        listed = new_notes.find(issues) if issues else {}
+        before = old_notes.find(issues) if issues else {}
+        for slug in missing:
+            self._identities[slug] = self._identity(by_slug[slug], listed, before)
+        return {s: self._identities[s] for s in slugs}
+
+    def _identity(self, patch: OldPatch, listed: Mapping, before: Mapping
+                  ) -> tuple[Identity, tuple[Evidence, ...]]:
+        declared = patch.declared
+        if not declared:
+            return Identity(), ()
+        evidence: list[Evidence] = []
+        in_base = []
+        for sha in declared.commits:
+            full = self.git.rev_parse(sha + "^{commit}")
+            if full and self.git.is_ancestor(full, self.new_base):
+                in_base.append(full)
+        if in_base:
+            evidence.append(Evidence(Method.CHERRY_PICK, tuple(in_base),
+                                     f"the upstream commit it declares is in {self.new_ref}",
+                                     Confidence.HIGH))
+        entries = [e for issue in declared.issues for e in listed.get(issue, ())]
+        was_listed = [issue for issue in declared.issues if before.get(issue)]
+        finding = self._findings.get(patch.slug)
+        own_note = finding is not None and any(
+            "NEWS.d/next/" in h.path and h.verdict.value == "in" for h in finding.hunks)
+        identity = Identity(backport=declared.backport, commit_in_base=bool(in_base),
+                            listed=bool(entries), listed_before=bool(was_listed),
+                            own_note_found=own_note)
+        summary = ""
+        if entries:
+            first = entries[0]
+            summary = f"{first.issue} is fixed upstream in {self.new_ref} ({first.path}, " \
+                f"{first.release})"
+            if was_listed:
+                summary += f" (and {self.old_ref}'s notes list {', '.join(was_listed)} too)"
+        elif in_base:
+            summary = f"its upstream commit {in_base[0][:12]} is in {self.new_ref}"
+        identity = replace(identity, summary=summary)
+        if entries:
+            from .outcome import identity_confidence
+
+            sure = identity_confidence(Facts(Move.CONFLICT, state=finding.state
+                                             if finding else None, identity=identity))
+            evidence += [Evidence(Method.RELEASE_NOTES, (),
+                                  f"{self.new_ref}'s {entry.where()}"
+                                  + (" (its own NEWS entry is there)" if own_note else ""),
+                                  sure) for entry in entries[:3]]
+        return identity, tuple(evidence)
 
     def message_of(self, commit: str) -> str:
         _, data = self.store.read(commit)
@@ -246,39 +263,41 @@ class Engine:
     def run(self, start: int, parent: str, results: list[PatchResult]) -> Stop | None:
         """Move patches[start:] onto ``parent``, appending to ``results``. Returns a Stop at a
         conflict when ``on_conflict`` is "stop" (that patch gets no result yet)."""
-        first = len(results)
         self.store.read_many([p.commit for p in self.patches[start:]])  # one round trip
         while True:
-            stop = self._pass(start, parent, results)
-            redo = self._settle(results, first)
+            steps, stop = self._pass(start, parent)
+            decided, redo = self._settle(steps)
             if redo is None:
+                results.extend(decided)
                 return stop
             # a merged patch turned out to be upstream: move the ones after it again
-            index = next(i for i, p in enumerate(self.patches) if p.slug == redo.slug)
-            del results[results.index(redo) + 1:]
-            start, parent = index + 1, self._parents[redo.slug]
+            results.extend(decided[:redo + 1])
+            slug = decided[redo].slug
+            start = next(i for i, p in enumerate(self.patches) if p.slug == slug) + 1
+            parent = self._parents[slug]
 
-    def _pass(self, start: int, parent: str, results: list[PatchResult]) -> Stop | None:
+    def _pass(self, start: int, parent: str) -> tuple[list[_Step], Stop | None]:
         total = len(self.patches)
         raw = self.raw()
         parent_tree = self.tree_of(parent)
+        steps: list[_Step] = []
         for index in range(start, total):
             patch = self.patches[index]
             if self.progress:
                 self.progress(index + 1, total, patch.slug)
             self._parents[patch.slug] = parent
-            result, new_parent, stop = self._move(index, patch, parent, parent_tree,
-                                                  raw[patch.commit])
+            step, stop = self._move(index, patch, parent, parent_tree, raw[patch.commit])
             if stop is not None:
-                return stop
-            results.append(result)
-            if new_parent != parent:
-                parent = new_parent
+                return steps, stop
+            steps.append(step)
+            if step.new_commit is not None and step.new_commit != parent:
+                parent = step.new_commit
                 parent_tree = self.tree_of(parent)
             crash_point(f"patch {index + 1}")
-        return None
+        return steps, None
 
-    def _move(self, index: int, patch: OldPatch, parent: str, parent_tree: str, changes):
+    def _move(self, index: int, patch: OldPatch, parent: str, parent_tree: str, changes
+              ) -> tuple[_Step, Stop | None]:
         store = self.store
         same = True
         for change in changes:
@@ -292,226 +311,204 @@ class Engine:
                 if changes else parent_tree
             commit = rewrite_commit(store, patch.commit, tree, parent)
             self._trees[commit] = tree
-            return (PatchResult(patch.slug, Outcome.UNCHANGED.value, patch.commit, commit,
-                                upstream={"state": "absent"}), commit, None)
-        merge = merge_trees(self.git, store, patch.parent, parent_tree, patch.commit)
+            return _Step(patch, Move.SAME, commit), None
+        before = [c.path for c in changes if not c.added]
+        gone = [p for p in before if store.entry(parent_tree, p) is None]
+        port = self._port(patch, gone, parent_tree) if gone else None
+        step = _Step(patch, Move.CONFLICT, port=port)
+        merge = merge_trees(self.git, store, port.parent if port else patch.parent,
+                            parent_tree, step.source)
         if merge.clean:
             if merge.tree == parent_tree:
-                return (PatchResult(patch.slug, Outcome.UPSTREAM.value, patch.commit,
-                                    upstream={"state": "present"}), parent, None)
+                step.move = Move.EMPTY
+                return step, None
             commit = rewrite_commit(store, patch.commit, merge.tree, parent)
             self._trees[commit] = merge.tree
-            return PatchResult(patch.slug, _MERGED, patch.commit, commit), commit, None
-        # a conflict: gone, upstream in another shape, or a person's job
-        before = [c.path for c in changes if not c.added]
-        if before and not any(c.added for c in changes) and \
-                all(store.entry(parent_tree, p) is None for p in before):
+            step.move, step.new_commit = Move.MERGED, commit
+            return step, None
+        step.merge = merge
+        if port is None and before and len(gone) == len(before) and \
+                not any(c.added for c in changes):
             shown = ", ".join(before[:3]) + (" ..." if len(before) > 3 else "")
             verb = "exists" if len(before) == 1 else "exist"
-            return (PatchResult(
-                patch.slug, Outcome.OBSOLETE.value, patch.commit,
-                evidence=[evidence("files-gone", [], f"{shown} no longer {verb} in "
-                                   f"{self.new_ref}")],
-                upstream={"state": "absent"}), parent, None)
-        if self.on_conflict == "stop":
-            finding = self.findings([patch.slug])[patch.slug]
-            if finding.state.value != "present":
-                return None, parent, Stop(index, patch.slug, parent, merge.conflicts,
-                                          _conflict_lines(merge.messages))
-        self._conflicts[patch.slug] = merge
-        return PatchResult(patch.slug, _CONFLICTED, patch.commit), parent, None
+            searched = sorted({t for p in before for t in self.mover().candidates(p, parent_tree)})
+            step.move = Move.GONE
+            step.gone_detail = f"{shown} no longer {verb} in {self.new_ref}" + (
+                f"; none of its lines is in {', '.join(searched[:3])}" if searched else "")
+            return step, None
+        if self.on_conflict == "stop" and \
+                self._decide([step])[patch.slug].outcome is Outcome.CONFLICT:
+            return step, Stop(index, patch.slug, parent, merge.conflicts,
+                              _conflict_lines(merge.messages), port.commit if port else "")
+        return step, None
 
-    def conflict_result(self, stop: Stop) -> PatchResult:
-        patch = self.patches[stop.index]
+    def _port(self, patch: OldPatch, gone: Sequence[str], parent_tree: str) -> Port | None:
+        port = self.mover().port(patch.parent, patch.commit, gone, parent_tree,
+                                 partial(rewrite_commit, self.store))
+        if port is not None:
+            self._ports[patch.slug] = port
+        return port
+
+    # -- deciding outcomes in batches ---------------------------------------------------------
+
+    def _decide(self, steps: Sequence[_Step], merged_as: Mapping[str, Outcome] | None = None
+                ) -> dict[str, Decision]:
+        """The decision for each step, asking detection and the declared identity (in one
+        batch each) only for the steps whose outcome depends on them."""
+        merged_as = merged_as or {}
+        ask = [s.patch.slug for s in steps if asks_detection(s.move, merged_as.get(s.patch.slug))]
+        found = self.findings(ask)
+        states = {slug: found[slug].state for slug in ask}
+        wanting = [s.patch.slug for s in steps
+                   if asks_identity(s.move, merged_as.get(s.patch.slug), states.get(s.patch.slug))
+                   and s.patch.declared]
+        idents = self.identities(wanting)
+        return {s.patch.slug: decide(Facts(
+            s.move, merged_as.get(s.patch.slug), states.get(s.patch.slug),
+            ported=s.port is not None,
+            identity=idents[s.patch.slug][0] if s.patch.slug in idents else Identity()))
+            for s in steps}
+
+    def _settle(self, steps: list[_Step]) -> tuple[list[PatchResult], int | None]:
+        """The results of ``steps``, and the position of the first merged patch found to be
+        upstream after all (the patches after it must move again), or None."""
+        merged = [s for s in steps if s.move is Move.MERGED]
+        diffs = self.git.commit_diffs([s.source for s in merged] +
+                                      [s.new_commit for s in merged if s.new_commit]) \
+            if merged else {}
+        readings = {s.patch.slug: classify(diffs.get(s.source, b""),
+                                           diffs.get(s.new_commit or "", b""),
+                                           s.patch.has_index) for s in merged}
+        decisions = self._decide(steps, {slug: r[0] for slug, r in readings.items()})
+        results: list[PatchResult] = []
+        redo = None
+        for step in steps:
+            decision = decisions[step.patch.slug]
+            result = self._result(step, decision, readings.get(step.patch.slug))
+            if step.move is Move.MERGED and result.new_commit is None and redo is None:
+                redo = len(results)
+            results.append(result)
+        return results, redo
+
+    def _result(self, step: _Step, decision: Decision, reading=None) -> PatchResult:
+        patch, outcome = step.patch, decision.outcome
         finding = self._findings.get(patch.slug)
-        result = PatchResult(patch.slug, Outcome.CONFLICT.value, patch.commit,
-                             files=list(stop.files), needs_person=True,
-                             detail="; ".join(stop.messages[:3]))
-        if finding is not None:
-            _found(result, finding)
+        found = tuple(finding.evidence) if finding is not None else ()
+        upstream = Upstream(finding.state, finding.hunks_total, finding.hunks_present) \
+            if finding is not None else Upstream()
+        known = {(e.method, e.commits) for e in found}
+        identity = tuple(e for e in self._identities.get(patch.slug, (Identity(), ()))[1]
+                         if (e.method, e.commits) not in known)
+        notes = [f"ported {step.port.detail()}"] if step.port else []
+        moved = step.port.moved if step.port else ()
+        base = PatchResult(patch.slug, outcome, patch.commit, confidence=decision.confidence,
+                           moved=moved)
+        if step.move is Move.SAME:
+            return replace(base, new_commit=step.new_commit)
+        if step.move is Move.EMPTY:
+            return replace(base, upstream=Upstream(UpstreamState.PRESENT))
+        if step.move is Move.GONE:
+            return replace(base, evidence=(Evidence(Method.FILES_GONE, (), step.gone_detail),))
+        if decision.note:
+            notes.append(decision.note)
+        if outcome is Outcome.UPSTREAM:
+            by_identity = step.move is not Move.EMPTY and upstream.state is not \
+                UpstreamState.PRESENT
+            evidence = identity + found if by_identity else found + identity
+            if step.move is Move.MERGED and step.new_commit and \
+                    upstream.state is UpstreamState.PRESENT:
+                left = [c.path for c in raw_changes(self.git, [step.new_commit])[
+                    step.new_commit]]
+                shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
+                notes.append(f"the 3-way merge left only {shown}, which {self.new_ref} "
+                             "has in its own form")
+            return replace(base, evidence=evidence, upstream=upstream,
+                           detail="; ".join(notes))
+        if outcome is Outcome.CONFLICT:
+            merge = step.merge
+            lines = "; ".join(_conflict_lines(merge.messages)[:3]) if merge else ""
+            return replace(base, evidence=found + identity, upstream=upstream,
+                           files=tuple(merge.conflicts) if merge else (), needs_person=True,
+                           detail="; ".join(["set aside: " + lines] + notes))
+        detail, kept, total = (reading[1], reading[2], reading[3]) if reading else ("", 0, 0)
+        result = replace(base, new_commit=step.new_commit,
+                         detail="; ".join(notes + ([detail] if detail else [])))
+        if outcome is Outcome.PARTIAL:
+            evidence = found + identity
+            if not any(e.method is Method.HUNKS for e in evidence):
+                evidence += (Evidence(Method.HUNKS, (), detail),)
+                result = replace(result, detail="; ".join(notes))
+            return replace(result, evidence=evidence, upstream=Upstream(
+                UpstreamState.PARTIAL, total, total - kept))
         return result
 
-    # -- settling pending outcomes in batches ---------------------------------------------
+    def conflict_result(self, stop: Stop) -> PatchResult:
+        """The stopped patch set aside (``--skip``): a conflict for a person."""
+        patch = self.patches[stop.index]
+        step = _Step(patch, Move.CONFLICT, merge=MergeResult(False, "", stop.files,
+                                                             stop.messages),
+                     port=self._port_at(stop))
+        facts = Facts(Move.CONFLICT, person=Person.SET_ASIDE)
+        if patch.declared:
+            finding = self.findings([patch.slug])[patch.slug]
+            identity = self.identities([patch.slug])[patch.slug][0]
+            facts = replace(facts, state=finding.state, identity=identity)
+        return self._result(step, decide(facts))
 
-    def _settle(self, results: list[PatchResult], first: int) -> PatchResult | None:
-        """Decide every pending outcome from ``results[first:]``; return the first merged
-        patch found to be upstream after all (its followers must move again), or None."""
-        pending = [r for r in results[first:] if r.outcome in (_MERGED, _CONFLICTED)]
-        if not pending:
-            return None
-        by_slug = {p.slug: p for p in self.patches}
-        merged = [r for r in pending if r.outcome == _MERGED]
-        diffs = self.git.commit_diffs([r.old_commit for r in merged]
-                                      + [r.new_commit for r in merged]) if merged else {}
-        ask = []
-        for result in merged:
-            outcome, detail, kept, total = classify(
-                diffs.get(result.old_commit, b""), diffs.get(result.new_commit, b""),
-                by_slug[result.slug].has_index)
-            result.outcome, result.detail = outcome.value, detail
-            result.upstream = {"state": "absent"}
-            if outcome is Outcome.PARTIAL:
-                result.upstream = {"state": "partial", "hunks_total": total,
-                                   "hunks_present": total - kept}
-            if outcome in (Outcome.PARTIAL, Outcome.MODIFIED):
-                ask.append(result)
-        ask += [r for r in pending if r.outcome == _CONFLICTED]
-        found = self.findings([r.slug for r in ask])
-        redo = None
-        for result in ask:
-            finding = found[result.slug]
-            present = finding.state.value == "present"
-            if result.outcome == _CONFLICTED:
-                merge = self._conflicts.pop(result.slug)
-                if present:
-                    result.outcome = Outcome.UPSTREAM.value
-                else:
-                    result.outcome, result.needs_person = Outcome.CONFLICT.value, True
-                    result.files = list(merge.conflicts)
-                    result.detail = "set aside: " + "; ".join(
-                        _conflict_lines(merge.messages)[:3])
-                _found(result, finding)
-            elif present:
-                left = [c.path for c in raw_changes(self.git, [result.new_commit])[
-                    result.new_commit]]
-                shown = ", ".join(left[:3]) + (" ..." if len(left) > 3 else "")
-                result.outcome, result.new_commit = Outcome.UPSTREAM.value, None
-                result.detail = (f"the 3-way merge left only {shown}, which {self.new_ref} "
-                                 "has in its own form")
-                _found(result, finding)
-                if redo is None or results.index(result) < results.index(redo):
-                    redo = result
-            elif result.outcome == Outcome.PARTIAL.value:
-                result.evidence = [e.as_json() for e in finding.evidence]
-                if not any(e["method"] == "hunks" for e in result.evidence):
-                    result.evidence.append(evidence("hunks", [], result.detail))
-                    result.detail = ""
-        return redo
+    def person_result(self, stop: Stop, person: Person, new_commit: str | None,
+                      detail: str) -> PatchResult:
+        """The stopped patch as a person decided it: resolved, resolved to nothing, dropped."""
+        decision = decide(Facts(Move.CONFLICT, person=person))
+        patch = self.patches[stop.index]
+        port = self._port_at(stop)
+        evidence = (Evidence(Method.PERSON, (), detail),) if decision.outcome.removes else ()
+        return PatchResult(patch.slug, decision.outcome, patch.commit, new_commit,
+                           evidence=evidence, detail="" if evidence else detail,
+                           moved=port.moved if port else ())
+
+    def _port_at(self, stop: Stop) -> Port | None:
+        """The port of the stopped patch (made again in a new process: it is deterministic)."""
+        patch = self.patches[stop.index]
+        if patch.slug not in self._ports and stop.pick:
+            tree = self.tree_of(stop.parent)
+            gone = [c.path for c in self.raw()[patch.commit]
+                    if not c.added and self.store.entry(tree, c.path) is None]
+            self._port(patch, gone, tree)
+        return self._ports.get(patch.slug)
 
     def finish(self, results: list[PatchResult]) -> None:
         """Evidence for dropped and partial patches: detection for the ones an empty merge
         dropped, and the upstream commits touching each one's files (one ``git log``)."""
-        empty = [r for r in results if r.outcome == Outcome.UPSTREAM.value and not r.evidence]
+        empty = [i for i, r in enumerate(results) if r.outcome is Outcome.UPSTREAM
+                 and not r.evidence]
         if empty:
-            found = self.findings([r.slug for r in empty])
-            for result in empty:
-                result.evidence = [e.as_json() for e in found[result.slug].evidence] + [
-                    evidence("empty-apply", [],
-                             f"a clean 3-way merge onto {self.new_ref} changes nothing")]
-        wanted = [(r, item) for r in results for item in r.evidence
-                  if item["method"] in ("empty-apply", "hunks", "files-gone")
-                  and not item["commits"]]
+            found = self.findings([results[i].slug for i in empty])
+            for i in empty:
+                results[i] = replace(results[i], evidence=tuple(
+                    found[results[i].slug].evidence) + (Evidence(
+                        Method.EMPTY_APPLY, (),
+                        f"a clean 3-way merge onto {self.new_ref} changes nothing"),))
+        wanted = [(i, n) for i, r in enumerate(results) for n, item in enumerate(r.evidence)
+                  if item.method in (Method.EMPTY_APPLY, Method.HUNKS, Method.FILES_GONE)
+                  and not item.commits]
         if not wanted:
             return
         changes = self.raw()
-        paths = {c.path for r, _ in wanted for c in changes.get(r.old_commit, [])}
+        paths = {c.path for i, _ in wanted for c in changes.get(results[i].old_commit, [])}
         touching = paths_touched(self.git, self.range, sorted(paths))
-        for result, item in wanted:
+        for i, n in wanted:
+            result = results[i]
+            item = result.evidence[n]
             mine = {c.path for c in changes.get(result.old_commit, [])}
-            deleting = item["method"] == "files-gone"
+            deleting = item.method is Method.FILES_GONE
             commits = [sha for sha, files in touching
                        if any((path in mine) and (not deleting or status == "D")
                               for status, path in files)]
-            item["commits"] = commits[:20]
-
-
-def _found(result: PatchResult, finding) -> None:
-    """Put detection's evidence and hunk counts on a result."""
-    result.evidence = [e.as_json() for e in finding.evidence] + result.evidence
-    result.upstream = {"state": finding.state.value, "hunks_total": finding.hunks_total,
-                       "hunks_present": finding.hunks_present}
+            evidence = list(result.evidence)
+            evidence[n] = replace(item, commits=tuple(commits[:20]))
+            results[i] = replace(result, evidence=tuple(evidence))
 
 
 def _conflict_lines(messages: Sequence[str]) -> tuple[str, ...]:
     """git's CONFLICT lines, without the "Auto-merging" chatter."""
     return tuple(m for m in messages if m.startswith("CONFLICT")) or tuple(messages)
-
-
-# -- comparing a patch's diff before and after ---------------------------------------------------
-
-_INDEX = re.compile(rb"^index [0-9a-f]+\.\.[0-9a-f]+", re.MULTILINE)
-
-
-def file_has_index(raw: bytes) -> bool:
-    """Does a patch file carry ``index`` lines (and so blob ids that a move changes)?"""
-    return bool(_INDEX.search(raw))
-
-
-@dataclass
-class _File:
-    header: list[bytes] = field(default_factory=list)  # diff --git, mode lines, ---/+++
-    hunks: list[tuple[bytes, list[bytes]]] = field(default_factory=list)  # (@@ line, body)
-
-
-def _parse(diff: bytes) -> list[_File]:
-    start = diff.find(b"diff --git ")
-    if start < 0:
-        return []
-    files: list[_File] = []
-    current: _File | None = None
-    for line in diff[start:].split(b"\n"):
-        if line.startswith(b"diff --git "):
-            current = _File(header=[line])
-            files.append(current)
-        elif current is None:
-            continue
-        elif line.startswith(b"@@"):
-            current.hunks.append((line, []))
-        elif current.hunks:
-            if line[:1] in (b" ", b"-", b"+", b"\\"):
-                current.hunks[-1][1].append(line)
-            elif line:
-                current.header.append(line)
-        elif not line.startswith(b"index "):
-            current.header.append(line)
-    return files
-
-
-def _changes(body: list[bytes]) -> tuple[bytes, ...]:
-    return tuple(line for line in body if line[:1] in (b"-", b"+"))
-
-
-def classify(old: bytes, new: bytes, has_index: bool) -> tuple[Outcome, str, int, int]:
-    """(outcome, detail, hunks kept, hunks before) of a patch whose 3-way merge was clean.
-
-    >>> a = b"diff --git a/f b/f\\nindex 1..2 100644\\n--- a/f\\n+++ b/f\\n@@ -1,3 +1,3 @@\\n x\\n-y\\n+z\\n w\\n"
-    >>> classify(a, a.replace(b"-1,3 +1,3", b"-5,3 +5,3"), True)[0].value
-    'offset'
-    >>> classify(a, a.replace(b" w", b" v"), True)[0].value
-    'refreshed'
-    >>> classify(a, a, False)[0].value
-    'unchanged'
-    """
-    before, after = _parse(old), _parse(new)
-    total = sum(max(len(f.hunks), 1) for f in before)
-    kept = sum(max(len(f.hunks), 1) for f in after)
-    if [f.header for f in before] == [f.header for f in after]:
-        if [f.hunks for f in before] == [f.hunks for f in after]:
-            if not has_index:
-                return Outcome.UNCHANGED, "", kept, total
-            return Outcome.OFFSET, "index ids changed", kept, total
-        if [[h[1] for h in f.hunks] for f in before] == [[h[1] for h in f.hunks] for f in after]:
-            moved = sum(1 for f, g in zip(before, after) for h, k in zip(f.hunks, g.hunks)
-                        if h[0] != k[0])
-            return Outcome.OFFSET, f"{moved} of {total} hunks moved", kept, total
-    old_changes = [_changes(h[1]) for f in before for h in f.hunks]
-    new_changes = [_changes(h[1]) for f in after for h in f.hunks]
-    if sum(old_changes, ()) == sum(new_changes, ()):
-        renamed = [f"{g.header[0][11:].decode('utf-8', 'replace')}" for f, g in zip(before, after)
-                   if f.header[0] != g.header[0]]
-        detail = "context lines changed" + (f"; now {', '.join(renamed)}" if renamed else "")
-        return Outcome.REFRESHED, detail, kept, total
-    remaining = list(old_changes)
-    subset = bool(new_changes) and len(new_changes) < len(old_changes)
-    for hunk in new_changes:
-        if hunk in remaining:
-            remaining.remove(hunk)
-        else:
-            subset = False
-            break
-    if subset:
-        gone = len(old_changes) - len(new_changes)
-        return (Outcome.PARTIAL, f"{gone} of {len(old_changes)} hunks already upstream",
-                kept, total)
-    detail = "the 3-way merge changed its +/- lines (no person was asked): review it"
-    return Outcome.MODIFIED, detail, kept, total

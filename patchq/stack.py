@@ -4,7 +4,9 @@ The series file lists the whole stack. The queue branch holds the applied part: 
 patch on the track's base, in series order. Patches above the branch's top that are not on it
 are *unapplied*: their series files are their only copy, and pushing applies those files.
 Series patches missing below the top were taken off the branch by hand (git rebase, reset):
-they are *dropped*, and the next export removes them, as it always did.
+they are *dropped*, and the next export removes them, as it always did; except the ones a
+rebase *set aside* (``needs_person`` in the map, :mod:`patchq.aside`): they stay, and pushing
+one merges it 3-way at its place.
 
 Nothing here moves a branch or writes a file: :mod:`patchq.stack_tx` does that.
 """
@@ -56,6 +58,7 @@ class Stack:
     applied: list[AppliedPatch]
     unapplied: list[LoadedPatch]
     dropped: list[str] = field(default_factory=list)
+    aside: list[LoadedPatch] = field(default_factory=list)  # set aside by a rebase
     checked_out: bool = False  # the branch is HEAD of the upstream clone
     fallback_date: str = ""  # the date of patches without one (the base's, as checkout uses)
 
@@ -99,6 +102,9 @@ class Stack:
             if item.slug == slug:
                 return number
         return None
+
+    def is_aside(self, slug: str) -> bool:
+        return any(p.slug == slug for p in self.aside)
 
     def unapplied_index(self, slug: str) -> int | None:
         for number, patch in enumerate(self.unapplied):
@@ -154,6 +160,7 @@ class Names:
     applied: tuple[str, ...]
     unapplied: tuple[str, ...]
     files: tuple[tuple[str, str], ...]  # (file name, slug) of the series entries
+    aside: tuple[str, ...] = ()  # set aside by a rebase and not on the branch (any place)
 
     def lookup(self, name: str) -> str:
         candidates = (name, Path(name).name, slug_of(Path(name).name))
@@ -177,8 +184,11 @@ def load_names(ws, track_name: str) -> Names:
     series = read_series(ws.series_dir(track_name))
     applied = slugs_of(ws.git.queue_commits(base, tip))
     series_slugs = [e.slug for e in series.entries]
-    return Names(track_name, tuple(applied), tuple(unapplied_tail(series_slugs, applied)),
-                 tuple((e.name, e.slug) for e in series.entries))
+    tail = unapplied_tail(series_slugs, applied)
+    marked = ws.map.set_aside(track_name)
+    aside = [s for s in series_slugs if s in marked and s not in applied]
+    return Names(track_name, tuple(applied), tuple(tail),
+                 tuple((e.name, e.slug) for e in series.entries), tuple(aside))
 
 
 def load(ws, track_name: str) -> Stack:
@@ -193,9 +203,14 @@ def load(ws, track_name: str) -> Stack:
     series_slugs = [p.slug for p in loaded.patches]
     tail = set(unapplied_tail(series_slugs, slugs))
     on_branch = set(slugs)
+    marked = ws.map.set_aside(track_name)
+    aside = [p for p in loaded.patches
+             if p.slug in marked and p.slug not in on_branch and p.slug not in tail]
     return Stack(track=track_name, branch=branch, base=base, tip=tip, loaded=loaded,
                  applied=applied, unapplied=[p for p in loaded.patches if p.slug in tail],
-                 dropped=[s for s in series_slugs if s not in on_branch and s not in tail],
+                 dropped=[s for s in series_slugs if s not in on_branch and s not in tail
+                          and s not in marked],
+                 aside=aside,
                  checked_out=git.current_branch() == branch,
                  fallback_date=git.commit_date(base))
 

@@ -243,6 +243,16 @@ class UpstreamMap:
             tracks[track] = tomlkit.table()
         return tracks[track]
 
+    def set_aside(self, track: str) -> dict[str, str]:
+        """The patches a rebase of ``track`` set aside (``needs_person = true``), each with the
+        base commit its file applies to (``set_aside_on``, "" when not recorded)."""
+        out = {}
+        for slug, record in self.doc.get("patches", {}).items():
+            per_track = record.get("tracks", {}).get(track, {})
+            if per_track.get("needs_person") is True:
+                out[slug] = str(per_track.get("set_aside_on", "") or "")
+        return out
+
     def has_patch_track(self, slug: str, track: str) -> bool:
         return track in self.patch(slug).get("tracks", {})
 

@@ -211,12 +211,13 @@ def test_on_conflict_skip_sets_patches_aside(syn):
         record = umap["patches"][slug]["tracks"]["main"]
         assert record["outcome"] == outcome
         assert record["carried"] is (outcome not in ("upstream", "obsolete"))
-    # a later export keeps the set-aside patches; checkout says which one needs a person
+    # a later export keeps the set-aside patches; checkout builds the rest and names them
     res = syn.run("export", "main")
     assert res.code == 0 and "nothing to write" in res.out, res.text
     assert series_files(syn) == after
     res = syn.run("checkout", "main")
-    assert res.code == 1 and aside[0] in res.err
+    assert res.code == 0, res.text
+    assert "set aside by a rebase: " + ", ".join(aside) in res.out
 
 
 def test_partial_patch_keeps_only_the_missing_hunk(syn):
@@ -319,9 +320,17 @@ def test_resolution_committed_by_hand_and_resolution_to_nothing(syn):
     data = json.loads(res.out)
     got = outcomes(data)
     assert got[first] == "modified"
-    assert got[second] == "upstream"
-    evidence = next(p for p in data["patches"] if p["slug"] == second)["evidence"]
-    assert "a person resolved it" in evidence[0]["detail"]
+    # a person resolving to nothing drops the patch: that is not upstream having it
+    assert got[second] == "dropped"
+    dropped = next(p for p in data["patches"] if p["slug"] == second)
+    assert [e["method"] for e in dropped["evidence"]] == ["person"]
+    assert "a person resolved the conflict to no change" in dropped["evidence"][0]["detail"]
+    assert dropped["upstream"]["state"] == "absent" and dropped["confidence"] is None
+    assert data["counts"].get("dropped") == 1
+    record = load_map(syn)["patches"][second]["tracks"]["main"]
+    assert record["outcome"] == "dropped" and record["carried"] is False
+    assert "v1.1" not in record.get("upstream", {})  # nothing said about upstream
+    assert not any(second in p.name for p in (syn.patches / "series" / "main").iterdir())
 
 
 def test_continue_refuses_unstaged_resolution(syn):

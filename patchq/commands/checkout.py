@@ -30,6 +30,7 @@ class CheckoutResult:
     three_way: tuple[str, ...]
     previous: str | None  # the branch HEAD was on before
     unchanged: bool  # the branch already was exactly this
+    set_aside: tuple[str, ...] = ()  # set aside by a rebase and still not applying: left out
 
 
 def refuse_dirty(git: Git, doing: str) -> None:
@@ -84,8 +85,13 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     refuse_dirty(git, "checkout")
     base = base_commit(git, track)
     loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)
+    aside = set(ws.map.set_aside(track_name))
     try:
-        result: BuildResult = build_cached(git, base, loaded.patches, progress=progress)
+        result: BuildResult = build_cached(git, base, loaded.patches, progress=progress,
+                                           keep_going=bool(aside))
+        failed = [f for f in result.failed if f.slug not in aside]
+        if failed:
+            raise failed[0]
     except ApplyError as exc:
         raise ApplyError(f"patch {exc.slug} does not apply on {track.base}: {exc.details}",
                          f"fix series/{track_name}/{exc.slug} or rebase the track",
@@ -97,4 +103,5 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
                           tip=result.tip, patches=len(result.applied),
                           three_way=tuple(a.slug for a in result.applied if a.how == "3way"),
-                          previous=previous, unchanged=old_tip == result.tip)
+                          previous=previous, unchanged=old_tip == result.tip,
+                          set_aside=tuple(f.slug for f in result.failed))

@@ -74,7 +74,7 @@ def _check_map(ws: Workspace, loaded: LoadedSeries, problems: list[Problem]) -> 
 
 
 def lint_track(ws: Workspace, track: str, check_export: bool = False,
-               check_apply: bool = True) -> list[Problem]:
+               check_apply: bool = True, onto: str | None = None) -> list[Problem]:
     problems: list[Problem] = []
     try:
         tr = ws.track(track)
@@ -93,11 +93,41 @@ def lint_track(ws: Workspace, track: str, check_export: bool = False,
         problems.append(Problem(track, "no-base", exc.message))
         return problems
     result = build_cached(git, base, loaded.patches, keep_going=True)
+    aside = ws.map.set_aside(track)
     for failure in result.failed:
+        if failure.slug in aside:
+            problems.append(Problem(track, "set-aside", "set aside by a rebase, it does not "
+                                    f"apply on {tr.base}: `patchq push {failure.slug}` merges "
+                                    "it 3-way for you to resolve", failure.slug))
+            continue
         problems.append(Problem(track, "does-not-apply",
                                 f"does not apply on {tr.base}: {failure.details}", failure.slug))
     if check_export and not result.failed:
         problems.extend(_check_export(ws, loaded, base, result.tip))
+    if onto and all(f.slug in aside for f in result.failed):
+        problems.extend(check_onto(ws, track, onto))
+    return problems
+
+
+def check_onto(ws: Workspace, track: str, onto: str) -> list[Problem]:
+    """The patches a rebase of ``track`` onto ``onto`` would stop at (a dry run: nothing is
+    written), for CI's early warning before the next upstream release."""
+    from ..model import Outcome
+    from .rebase import rebase
+
+    try:
+        result = rebase(ws, track, onto, on_conflict="skip", dry_run=True)
+    except PatchqError as exc:
+        return [Problem(track, "onto-failed", f"cannot try a rebase onto {onto}: {exc.message}")]
+    problems = []
+    for patch in result.patches:
+        if patch.outcome is Outcome.CONFLICT:
+            files = ", ".join(patch.files[:3]) + (" ..." if len(patch.files) > 3 else "")
+            note = patch.detail.split("; ", 1)[1] if "; " in patch.detail else ""
+            problems.append(Problem(track, "would-conflict",
+                                    f"would conflict on {onto} in {files or '?'}"
+                                    + (f" ({note})" if note else ""), patch.slug,
+                                    extra={"files": list(patch.files)}))
     return problems
 
 
@@ -128,7 +158,7 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 
 def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
-         check_apply: bool = True) -> list[Problem]:
+         check_apply: bool = True, onto: str | None = None) -> list[Problem]:
     """Every problem of ``track`` (or of every track). Applying needs the upstream clone: when
     it cannot be opened, that is one error (PatchqError), not one problem per track."""
     names = [track] if track else ws.map.track_names()
@@ -148,5 +178,5 @@ def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
                                             f"series/{directory.name} has no track in "
                                             f"{ws.map_path.name}"))
     for name in names:
-        problems.extend(lint_track(ws, name, check_export, check_apply))
+        problems.extend(lint_track(ws, name, check_export, check_apply, onto))
     return problems

@@ -20,10 +20,12 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import opstate
+from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
 from ..errors import ApplyError, GitError, StateError
 from ..files import atomic_write
@@ -40,7 +42,9 @@ from ..git import (
     unmerged_paths,
     unstaged_paths,
 )
+from ..identity import Declared, declared_identity
 from ..model import Outcome, Track
+from ..outcome import Person
 from ..queue import (
     LoadedSeries,
     Manifest,
@@ -50,7 +54,7 @@ from ..queue import (
     load_series,
     plan_export,
 )
-from ..rebasing import Engine, OldPatch, PatchResult, crash_point, file_has_index
+from ..rebasing import Engine, OldPatch, PatchResult, Stop, crash_point, file_has_index
 from ..seriesdir import SERIES, render_series
 from ..workspace import Workspace
 from .checkout import refuse_dirty, refuse_unexported
@@ -59,8 +63,7 @@ VERB = "rebase"
 _PAIR = re.compile(r"^\s*(?:\d+|-):\s+(?:[0-9a-f]+|-+) ([<>=!]) \s*(?:\d+|-):")
 BACKUP = "patchq/rebase-backup"
 STATE_VERSION = 1
-REFRESH = (Outcome.OFFSET.value, Outcome.REFRESHED.value, Outcome.PARTIAL.value,
-           Outcome.MODIFIED.value)
+REFRESH = (Outcome.OFFSET, Outcome.REFRESHED, Outcome.PARTIAL, Outcome.MODIFIED)
 ORDER = [o.value for o in Outcome]
 
 
@@ -92,7 +95,7 @@ class RebaseResult:
     def counts(self) -> dict[str, int]:
         out = {o: 0 for o in ORDER}
         for result in self.patches:
-            out[result.outcome] = out.get(result.outcome, 0) + 1
+            out[result.outcome.value] += 1
         if self.stopped is not None:
             out[Outcome.CONFLICT.value] += 1
         return {k: v for k, v in out.items() if v}
@@ -143,11 +146,24 @@ def _resolve_onto(git: Git, track: Track, onto: str | None) -> tuple[str, str]:
     return exact_tag(git, sha) or name, sha
 
 
+def _declared(ws: Workspace, loaded: LoadedSeries) -> dict[str, Declared]:
+    """Each patch's declared upstream identity (its file's header and its map record)."""
+    repo = ws.map.upstream_get("github") if hasattr(ws.map, "upstream_get") else ""
+    return {p.slug: declared_identity(p.file.description.subject,
+                                      p.file.header.decode("utf-8", "replace"),
+                                      ws.map.patch(p.slug), repo) for p in loaded.patches}
+
+
 def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: str,
-               loaded: LoadedSeries) -> list[OldPatch]:
+               loaded: LoadedSeries, declared: dict[str, Declared] | None = None,
+               aside: Collection[str] = (), still: list[str] | None = None) -> list[OldPatch]:
     """The series as commits on the old base: the queue branch when it is exactly the series
-    (the manifest says so), otherwise built from the files, in memory."""
+    (the manifest says so), otherwise built from the files, in memory. A patch an earlier
+    rebase set aside (``aside``) that still does not apply is left out and named in
+    ``still``."""
     has_index = {p.slug: file_has_index(p.file.raw) for p in loaded.patches}
+    declared = declared or {}
+    still = [] if still is None else still
     tip = git.branch_tip(branch)
     if tip is not None:
         refuse_unexported(git, track.name, branch, tip, "", force=False)
@@ -160,7 +176,8 @@ def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: st
             if len(commits) == len(loaded.patches) and all(
                     c.slug == p.slug and manifest.digest_for(c.sha) == p.digest
                     for c, p in zip(commits, loaded.patches)):
-                return [OldPatch(p.slug, c.sha, c.parent, has_index[p.slug])
+                return [OldPatch(p.slug, c.sha, c.parent, has_index[p.slug],
+                                 declared.get(p.slug, Declared()))
                         for c, p in zip(commits, loaded.patches)]
     out: list[OldPatch] = []
     fallback = git.commit_date(base)
@@ -171,6 +188,9 @@ def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: st
                 try:
                     index.apply(patch.path, patch.entry.strip, slug=patch.slug)
                 except ApplyError as exc:
+                    if patch.slug in aside:
+                        still.append(patch.slug)
+                        continue
                     raise ApplyError(
                         f"patch {patch.slug} does not apply on the track's current base "
                         f"{track.base}: {exc.details}",
@@ -179,7 +199,8 @@ def _old_queue(git: Git, store: ObjectStore, track: Track, branch: str, base: st
                         details=exc.details) from None
             tree = index.write_tree()
             commit = store.commit(tree, [parent], patch.message(), patch.identity(fallback))
-            out.append(OldPatch(patch.slug, commit, parent, has_index[patch.slug]))
+            out.append(OldPatch(patch.slug, commit, parent, has_index[patch.slug],
+                                declared.get(patch.slug, Declared())))
             parent = commit
     return out
 
@@ -216,7 +237,9 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
         _remove_backup(git)
         store = ObjectStore(git)
         try:
-            old = _old_queue(git, store, track, branch, old_base, loaded)
+            still: list[str] = []
+            old = _old_queue(git, store, track, branch, old_base, loaded, _declared(ws, loaded),
+                             ws.map.set_aside(track_name), still)
             _backup(ws, git, track_name)
             crash_point("backup written")
             state = {
@@ -230,6 +253,8 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
                 "on_conflict": on_conflict, "patches": [p.as_json() for p in old],
                 "results": [], "next": 0, "tip": to_commit, "stop": None,
                 "started_at": stamp(),
+                "aside": [r.as_json() for r in still_aside(still, track.base)],
+                "order": [p.slug for p in loaded.patches],
             }
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
@@ -244,9 +269,12 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
     with quarantine(git):
         store = ObjectStore(git)
         try:
-            old = _old_queue(git, store, track, branch, result.from_commit, loaded)
+            still: list[str] = []
+            old = _old_queue(git, store, track, branch, result.from_commit, loaded,
+                             _declared(ws, loaded), ws.map.set_aside(track.name), still)
             engine = Engine(git, store, result.from_commit, result.to_commit, result.to_ref,
-                            old, on_conflict="skip", records=_records(ws), progress=progress)
+                            old, on_conflict="skip", records=_records(ws),
+                            old_ref=result.from_ref, progress=progress)
             results: list[PatchResult] = []
             engine.run(0, result.to_commit, results)
             engine.finish(results)
@@ -256,7 +284,9 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
                 range_diff(git, result.from_commit, old_tip, result.to_commit, tip))
         finally:
             store.close()
-    result.patches, result.state, result.tip = results, "dry-run", tip
+    result.patches = in_series_order(results + still_aside(still, result.from_ref),
+                                     [p.slug for p in loaded.patches])
+    result.state, result.tip = "dry-run", tip
     return result
 
 
@@ -304,7 +334,8 @@ def _engine(ws: Workspace, git: Git, store: ObjectStore, state: dict,
             progress: Progress | None) -> Engine:
     return Engine(git, store, state["from"]["commit"], state["to"]["commit"],
                   state["to"]["ref"], [OldPatch.from_json(p) for p in state["patches"]],
-                  on_conflict=state["on_conflict"], records=_records(ws), progress=progress)
+                  on_conflict=state["on_conflict"], records=_records(ws),
+                  old_ref=state["from"]["ref"], progress=progress)
 
 
 # -- the backup of the user's files ------------------------------------------------------------------
@@ -439,7 +470,7 @@ def _materialize(git: Git, state: dict) -> None:
     crash_point("before branch move")
     _move_branch(git, state, stop["parent"], switch=True)
     crash_point("branch moved")
-    old = state["patches"][stop["index"]]["commit"]
+    old = stop.get("pick") or state["patches"][stop["index"]]["commit"]
     files = cherry_pick_into_work_tree(git, old)
     crash_point("conflict checked out")
     stop["files"] = files or stop["files"]
@@ -462,7 +493,7 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
                          next=stop.index, tip=stop.parent,
                          stop={"index": stop.index, "slug": stop.slug, "parent": stop.parent,
                                "files": list(stop.files), "messages": list(stop.messages),
-                               "materialized": False})
+                               "pick": stop.pick, "materialized": False})
             _save(git, state)
             crash_point("stop saved")
             _materialize(git, state)
@@ -482,11 +513,20 @@ def _drive(ws: Workspace, git: Git, store: ObjectStore, state: dict,
     return _finish(ws, git, state, loaded)
 
 
+def _with_aside(state: dict, results: list[PatchResult]) -> list[PatchResult]:
+    """``results`` and the patches still set aside from an earlier rebase, in series order."""
+    have = {r.slug for r in results}
+    aside = [PatchResult.from_json(r) for r in state.get("aside", []) if r["slug"] not in have]
+    if not aside:
+        return results
+    return in_series_order(results + aside, state.get("order", []))
+
+
 def _result(state: dict, status: str, results: list[PatchResult]) -> RebaseResult:
     result = RebaseResult(state["track"], state["branch"], state["from"]["ref"],
                           state["from"]["commit"], state["to"]["ref"], state["to"]["commit"],
-                          state=status, total=len(state["patches"]), patches=results,
-                          tip=state["tip"])
+                          state=status, total=len(state["patches"]) + len(state.get("aside", [])),
+                          patches=_with_aside(state, results), tip=state["tip"])
     stop = state.get("stop")
     if status == "stopped" and stop:
         result.stopped = Stopped(stop["index"] + 1, stop["slug"], list(stop["files"]),
@@ -509,20 +549,20 @@ def _finish(ws: Workspace, git: Git, state: dict,
     crash_point("originals restored")
     if restored or loaded is None:
         loaded = load_series(ws.series_dir(track), track)
-    results = _results(state)
+    results = _with_aside(state, _results(state))
     tip, to_commit = state["tip"], state["to"]["commit"]
     digests = {p.slug: p.digest for p in loaded.patches}
     manifest = Manifest(git, track)
     for result in results:
-        if result.outcome == Outcome.UNCHANGED.value and result.new_commit:
+        if result.outcome is Outcome.UNCHANGED and result.new_commit:
             manifest.record(result.new_commit, digests[result.slug])
     try:
         manifest.save()
         refresh = [r.slug for r in results if r.outcome in REFRESH]
         plan = plan_export(git, ws.map, loaded, to_commit, tip, refresh)
-        for result in results:  # a file export had to rewrite after all only moved
-            if result.outcome == Outcome.UNCHANGED.value and result.slug in plan.changed:
-                result.outcome, result.detail = Outcome.OFFSET.value, "file regenerated"
+        for i, result in enumerate(results):  # a file export had to rewrite after all moved
+            if result.outcome is Outcome.UNCHANGED and result.slug in plan.changed:
+                results[i] = replace(result, outcome=Outcome.OFFSET, detail="file regenerated")
         _keep_set_aside(plan, loaded, results)
         _record_map(ws, state, results)
         plan.files.write(ws.map_path, ws.map.text().encode("utf-8"))
@@ -553,7 +593,7 @@ def _disk_error(exc: OSError) -> StateError:
 
 def _keep_set_aside(plan, loaded: LoadedSeries, results: list[PatchResult]) -> None:
     """Patches set aside at a conflict stay in the series, unchanged, at their place."""
-    aside = {r.slug for r in results if r.outcome == Outcome.CONFLICT.value}
+    aside = {r.slug for r in results if r.outcome is Outcome.CONFLICT}
     if not aside:
         return
     by_slug = loaded.by_slug()
@@ -599,37 +639,48 @@ def _record_map(ws: Workspace, state: dict, results: list[PatchResult]) -> None:
     ref = state["to"]["ref"]
     for result in results:
         record = umap.patch_track(result.slug, track)
-        record["outcome"] = result.outcome
+        record["outcome"] = result.outcome.value
         _set(record, "evidence", _evidence_array(result.evidence) if result.evidence else None)
+        _set(record, "confidence", result.confidence.value if result.confidence and
+             result.outcome in (Outcome.UPSTREAM, Outcome.OBSOLETE) else None)
         _set(record, "needs_person", True if result.needs_person else None)
+        _set(record, "set_aside_on", _aside_base(record, state, result))
         if result.dropped:
             record["carried"] = False
             record["dropped"] = today()
         else:
             record["carried"] = True
             _set(record, "dropped", None)
-        state_here = result.upstream.get("state", "absent")
-        if state_here == "absent" and not (result.evidence and result.outcome in (
-                Outcome.CONFLICT.value,)):
-            # nothing of it upstream: no table (the outcome says it); an older one goes
+        state_here = result.upstream.state.value
+        if result.outcome is Outcome.DROPPED or (state_here == "absent" and not (
+                result.evidence and result.outcome is Outcome.CONFLICT)):
+            # nothing of it upstream (or a person dropped it: that says nothing of upstream):
+            # no table (the outcome says it); an older one goes
             if ref in record.get("upstream", {}):
                 del record["upstream"][ref]
             continue
         if "upstream" not in record:
             record["upstream"] = tomlkit.table(is_super_table=True)
         entry = tomlkit.table()
-        entry["state"] = result.upstream.get("state", "absent")
-        if result.evidence and result.outcome in (Outcome.UPSTREAM.value,
-                                                  Outcome.PARTIAL.value,
-                                                  Outcome.CONFLICT.value):
+        entry["state"] = state_here
+        if result.evidence and result.outcome in (Outcome.UPSTREAM, Outcome.PARTIAL,
+                                                  Outcome.CONFLICT):
             entry["evidence"] = _evidence_array(result.evidence)
         for key in ("hunks_total", "hunks_present"):
-            if result.upstream.get(key):
-                entry[key] = result.upstream[key]
+            if getattr(result.upstream, key):
+                entry[key] = getattr(result.upstream, key)
         entry["checked_at"] = checked
         entry["ref_commit"] = state["to"]["commit"]
         entry.add(tomlkit.nl())
         record["upstream"][ref] = entry
+
+
+def _aside_base(record, state: dict, result: PatchResult) -> str | None:
+    """The base a set-aside patch's file applies to (kept while it stays set aside), so
+    that pushing it later can merge it 3-way from there."""
+    if result.outcome is not Outcome.CONFLICT:
+        return None
+    return str(record.get("set_aside_on") or state["from"]["commit"])
 
 
 def _set(table, key: str, value) -> None:
@@ -640,16 +691,18 @@ def _set(table, key: str, value) -> None:
         table[key] = value
 
 
-def _evidence_array(items: list[dict]):
+def _evidence_array(items):
     import tomlkit
 
     array = tomlkit.array()
     for item in items:
         inline = tomlkit.inline_table()
-        inline["method"] = item["method"]
-        inline["commits"] = list(item.get("commits", []))
-        if item.get("detail"):
-            inline["detail"] = item["detail"]
+        inline["method"] = item.method.value
+        inline["commits"] = list(item.commits)
+        if item.detail:
+            inline["detail"] = item.detail
+        if item.confidence is not None:
+            inline["confidence"] = item.confidence.value
         array.append(inline)
     return array
 
@@ -682,13 +735,19 @@ def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseRe
             if state["phase"] == "stopped" and stop.get("skipping"):
                 _set_aside(ws, git, store, state)
             elif state["phase"] == "stopped" and stop.get("materialized"):
-                _take_resolution(git, store, state)
+                _take_resolution(ws, git, store, state)
             return _drive(ws, git, store, state, progress)
         finally:
             store.close()
 
 
-def _take_resolution(git: Git, store: ObjectStore, state: dict) -> None:
+def _stop_of(state: dict) -> Stop:
+    stop = state["stop"]
+    return Stop(stop["index"], stop["slug"], stop["parent"], tuple(stop["files"]),
+                tuple(stop["messages"]), stop.get("pick", ""))
+
+
+def _take_resolution(ws: Workspace, git: Git, store: ObjectStore, state: dict) -> None:
     """The stopped patch as the person resolved it (staged, or committed by hand). Saved
     before HEAD moves, so a crash in between is finished by the next --continue."""
     from ..rebasing import rewrite_commit
@@ -726,16 +785,15 @@ def _take_resolution(git: Git, store: ObjectStore, state: dict) -> None:
                                  "`patchq rebase --continue`")
             tree = index_tree(git)
         old = state["patches"][stop["index"]]["commit"]
+        engine = _engine(ws, git, store, state, None)
         if tree == git.tree_of(parent):
-            result = PatchResult(stop["slug"], Outcome.UPSTREAM.value, old,
-                                 upstream={"state": "present"},
-                                 evidence=[{"method": "empty-apply", "commits": [],
-                                            "detail": "a person resolved it to no change"}])
+            result = engine.person_result(_stop_of(state), Person.RESOLVED_EMPTY, None,
+                                          "a person resolved the conflict to no change")
         else:
-            result = PatchResult(stop["slug"], Outcome.MODIFIED.value, old,
-                                 rewrite_commit(store, old, tree, parent),
-                                 detail="resolved by a person: "
-                                 + ", ".join(stop["files"][:5]), upstream={"state": "absent"})
+            result = engine.person_result(_stop_of(state), Person.RESOLVED,
+                                          rewrite_commit(store, old, tree, parent),
+                                          "resolved by a person: "
+                                          + ", ".join(stop["files"][:5]))
         stop["resolution"] = result.as_json()
         if result.new_commit:
             state["branch_values"].append(result.new_commit)
@@ -753,9 +811,9 @@ def _take_resolution(git: Git, store: ObjectStore, state: dict) -> None:
     _save(git, state)
 
 
-def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
+def skip(ws: Workspace, progress: Progress | None = None, drop: bool = False) -> RebaseResult:
     """Set the stopped patch aside (kept in the series unchanged, marked as needing a
-    person) and go on."""
+    person) and go on; with ``drop``, take it out of the series instead (``dropped``)."""
     ws.read_only()
     git, state = _load(ws)
     with opstate.locked(git):
@@ -771,7 +829,7 @@ def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
                 git.head() != stop["parent"]:
             raise StateError(f"{state['branch']} moved beyond the stopped patch",
                              "`patchq rebase --continue` to keep the commit, or `--abort`")
-        stop["skipping"] = True
+        stop["skipping"] = "drop" if drop else True
         _save(git, state)
         crash_point("skip saved")
         store = ObjectStore(git)
@@ -783,18 +841,19 @@ def skip(ws: Workspace, progress: Progress | None = None) -> RebaseResult:
 
 
 def _set_aside(ws: Workspace, git: Git, store: ObjectStore, state: dict) -> None:
-    from ..rebasing import Stop
-
     stop = state["stop"]
     if git.current_branch() == state["branch"] and (unmerged_paths(git) or git.is_dirty()):
         _drop_conflict(git)
     crash_point("conflict dropped")
     results = _results(state)
     engine = _engine(ws, git, store, state, None)
-    aside = engine.conflict_result(Stop(stop["index"], stop["slug"], stop["parent"],
-                                        tuple(stop["files"]), tuple(stop["messages"])))
-    aside.detail = "set aside by --skip" + (f": {aside.detail}" if aside.detail else "")
-    results.append(aside)
+    if stop.get("skipping") == "drop":
+        results.append(engine.person_result(_stop_of(state), Person.DROPPED, None,
+                                            "a person dropped it (`patchq rebase --drop`)"))
+    else:
+        aside = engine.conflict_result(_stop_of(state))
+        results.append(replace(aside, detail="set aside by --skip" + (
+            f": {aside.detail}" if aside.detail else "")))
     state.update(phase="running", results=[r.as_json() for r in results],
                  next=stop["index"] + 1, tip=stop["parent"], stop=None)
     _save(git, state)

@@ -466,6 +466,11 @@ def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
         index = stack.applied_index(slug)
         top = stack.top.slug if stack.top else None
         return_to = top if index is not None and top != slug else None
+        if index is None and stack.is_aside(slug):  # pushed at its place: the rest comes back
+            order = stack.series_slugs()
+            above = [a for a in stack.applied
+                     if a.slug in order and order.index(a.slug) > order.index(slug)]
+            return_to = top if above else None
         edit_state = {"verb": "edit", "track": stack.track, "slug": slug,
                       "return_to": return_to, "hint": edit_hint(slug, return_to)}
         if index is None:

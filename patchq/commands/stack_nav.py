@@ -3,7 +3,9 @@
 Like quilt: push applies the next patches of the series file on the queue branch, pop takes
 them off (their files stay in the series). A push that meets a patch which does not apply
 stops there, with the conflict in the work tree; `patchq push` again (after resolving and
-`git add`) finishes it, `patchq pop` backs it out.
+`git add`) finishes it, `patchq pop` backs it out. A patch a rebase set aside is pushed at its
+place (the patches above it popped first), merged 3-way from the base its file was written
+for (:mod:`patchq.aside`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..seriesdir import SERIES, file_digest
 from ..stack import (
     Progress,
     Pushed,
+    PushResult,
     Stack,
     exported_tip,
     load,
@@ -139,6 +142,7 @@ class Listing:
     message: str = ""  # quilt's words when the list is empty
     code: int = 0
     recovered: str | None = None
+    aside: list[str] = field(default_factory=list)  # set aside by a rebase (listed as unapplied)
 
 
 def applied(ws: Workspace, track: str | None = None, upto: str | None = None) -> Listing:
@@ -162,12 +166,14 @@ def unapplied(ws: Workspace, track: str | None = None, after: str | None = None)
         order = list(names.applied + names.unapplied)
         return Listing(names.track, order[order.index(names.lookup(after)) + 1:],
                        recovered=recovered)
-    if not names.unapplied:
+    below = [s for s in names.aside if s not in names.unapplied]  # set aside under the top
+    if not names.unapplied and not below:
         if not names.applied:
             return Listing(names.track, [], "No patches in series", 1, recovered)
         return Listing(names.track, [], f"File series fully applied, ends at patch "
                        f"{names.applied[-1]}", 1, recovered)
-    return Listing(names.track, list(names.unapplied), recovered=recovered)
+    return Listing(names.track, below + list(names.unapplied), recovered=recovered,
+                   aside=list(names.aside))
 
 
 def top(ws: Workspace, track: str | None = None) -> Listing:
@@ -232,13 +238,15 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
     afterwards (an edit in progress)."""
     git = ws.git
     stack = load(ws, track)
+    if isinstance(target, str) and target != ALL and stack.is_aside(stack.lookup(target)):
+        return _push_aside(ws, stack, stack.lookup(target), progress, resume, verb)
     count, nothing = _push_count(stack, target)
     if not count:
         top_slug = stack.top.slug if stack.top else None
         return MoveResult(track, top=top_slug, nothing=nothing)
     refuse_dirty(git, stack, "pushing")
     todo = stack.unapplied[:count]
-    pushed = push_files(git, stack.tip, todo, stack.fallback_date, progress)
+    pushed = _push_past_aside(ws, stack, todo, target, progress)
     new_tip = pushed.tip(stack.tip)
     change = stack_tx.Change(
         verb, track, stack.branch, stack.tip, new_tip, stack_tx.KEEP,
@@ -262,6 +270,45 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
             result.stop = Stop(failed.slug, "elsewhere", [], pushed.error.details, stack.branch,
                                git.path)
     return result
+
+
+def _push_past_aside(ws: Workspace, stack: Stack, todo: list, target,
+                     progress: Progress | None) -> PushResult:
+    """Push ``todo``; a patch a rebase set aside that still does not apply is gone past (it
+    stays set aside, as checkout leaves it out), unless it is the one asked for: by name, or
+    the next one of a plain push."""
+    marked = ws.map.set_aside(stack.track)
+    named = stack.lookup(target) if isinstance(target, str) and target != ALL else None
+    single = target is None and len(todo) == 1
+    result = PushResult()
+    tip = stack.tip
+    while True:
+        pushed = push_files(ws.git, tip, todo, stack.fallback_date, progress)
+        result.pushed += pushed.pushed
+        failed = pushed.failed
+        if failed is None or failed.slug not in marked or failed.slug == named or single:
+            result.failed, result.error = failed, pushed.error
+            return result
+        tip = pushed.tip(tip)
+        todo = todo[[p.slug for p in todo].index(failed.slug) + 1:]
+
+
+def _push_aside(ws: Workspace, stack: Stack, slug: str, progress: Progress | None,
+                resume: dict | None, verb: str) -> MoveResult:
+    """Push a patch a rebase set aside, at its place: pop the patches above its place in the
+    series, then push up to it (it stops with its conflicts in the work tree)."""
+    if not stack.checked_out:
+        raise StateError(f"{slug} was set aside by a rebase: pushing it leaves its conflicts in "
+                         f"the work tree of {stack.branch}, which is not checked out",
+                         f"`patchq checkout {stack.track}` first")
+    order = stack.series_slugs()
+    place = order.index(slug)
+    below = [a for a in stack.applied if a.slug in order and order.index(a.slug) < place]
+    moved = MoveResult(stack.track)
+    if len(below) < len(stack.applied):
+        moved = pop_stack(ws, stack.track, below[-1].slug if below else ALL, False, resume,
+                          verb=verb)
+    return moved.merge(push_stack(ws, stack.track, slug, progress, resume, verb))
 
 
 def may_create(git: Git, patch) -> list[str]:
@@ -297,7 +344,7 @@ def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
     loaded = load_series(ws.series_dir(state["track"]), state["track"])
     patch = loaded.by_slug()[state["slug"]]
     stack_tx.crashpoint("stopping")
-    kind, files, details = apply_in_work_tree(git, patch.path, patch.entry.strip)
+    kind, files, details = _apply_in_work_tree(ws, state, patch)
     if kind == "rejects" and not files:  # nothing a person can resolve: git cannot read it
         force_tree(git, state["tip"])
         remove_created(git, state)
@@ -312,6 +359,27 @@ def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
     return Stop(patch.slug, kind, files, details, state["branch"], git.path)
 
 
+def _apply_in_work_tree(ws: Workspace, state: dict, patch) -> tuple[str, list[str], str]:
+    """Apply a patch that does not apply cleanly to the work tree, for a person: a patch a
+    rebase set aside is merged 3-way from the base its file was written for (whatever its
+    format: a DEP-3 file has no blob ids for git's own 3-way); any other goes to
+    ``git apply --3way`` (rejects when that is impossible)."""
+    from ..aside import aside_commit
+    from ..git import cherry_pick_into_work_tree
+    from ..queue import base_commit
+
+    git = ws.git
+    old_base = ws.map.set_aside(state["track"]).get(patch.slug)
+    if old_base:
+        base = base_commit(git, ws.track(state["track"]))
+        commit = aside_commit(git, patch, old_base, base, state["tip"])
+        if commit is not None:
+            files = cherry_pick_into_work_tree(git, commit)
+            how = f"merged 3-way from {old_base[:12]}, the base it was set aside on"
+            return ("conflict", files, how) if files else ("clean", [], how)
+    return apply_in_work_tree(git, patch.path, patch.entry.strip)
+
+
 def _check_stopped(ws: Workspace, state: dict) -> Stack:
     git = ws.git
     stack = load(ws, state["track"])
@@ -324,7 +392,9 @@ def _check_stopped(ws: Workspace, state: dict) -> Stack:
         raise StateError(f"{stack.branch} moved since the push stopped at {slug}",
                          f"put it back at {state['tip'][:12]}, or remove "
                          f"{opstate.state_path(git)} to forget the stopped push")
-    if not stack.unapplied or stack.unapplied[0].slug != slug:
+    marked = ws.map.set_aside(stack.track)
+    pending = [p for p in stack.unapplied if p.slug == slug or p.slug not in marked]
+    if not pending or pending[0].slug != slug:
         raise StateError(f"{slug} is no longer the next patch of the series",
                          "`patchq pop` backs the stopped push out")
     return stack
@@ -357,7 +427,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
         raise StateError(f"changes to {', '.join(not_added[:5])} are not added",
                          "`git add` them (or undo them with `git checkout -- FILE`), "
                          "then `patchq push`")
-    patch = stack.unapplied[0]
+    patch = next(p for p in stack.unapplied if p.slug == slug)
     tree = git.out("write-tree")
     sha = git.commit_tree(tree, [stack.tip], patch.message(), patch.identity(stack.fallback_date))
     data = render_file(git, queue_commit(git, sha), patch)
