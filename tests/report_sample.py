@@ -10,14 +10,15 @@ NOW = "2026-11-25T12:00:00Z"
 
 
 def patch_text(subject: str, path: str, added: int, removed: int = 0,
-               author: str = "Ann Example <ann@example.invalid>") -> str:
+               author: str = "Ann Example <ann@example.invalid>",
+               date: str = "Tue, 1 Mar 2022 10:00:00 +0000") -> str:
     """A format-patch style file adding ``added`` and removing ``removed`` lines of ``path``."""
     old = [f"old line {i}\n" for i in range(removed)]
     new = [f"new line {i}\n" for i in range(added)]
     body = "".join("-" + line for line in old) + "".join("+" + line for line in new)
     hunk = f"@@ -1,{removed} +1,{added} @@\n" if removed else f"@@ -0,0 +1,{added} @@\n"
     return (f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
-            f"From: {author}\nDate: Tue, 1 Mar 2022 10:00:00 +0000\nSubject: [PATCH] {subject}\n"
+            f"From: {author}\nDate: {date}\nSubject: [PATCH] {subject}\n"
             f"\nWhy we carry it.\n---\n"
             f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{hunk}{body}")
 
@@ -49,6 +50,12 @@ SUBJECTS = [
     ("Conflicting", "Rework the import system hooks", "Lib/importlib/_bootstrap.py", 25, 20),
     ("Never-checked", "A patch nobody looked at", "Lib/this.py", 2, 2),
 ]
+
+# the patches' own dates (mail Date:): most were written after they entered the series (a
+# refresh rewrote them), one long before (a patch carried for years before patchq)
+DATES = {"": "Wed, 25 Nov 2026 08:00:00 +0000",
+         "Never-checked": "Sun, 1 Mar 2020 10:00:00 +0000",
+         "Never-proposed-old": "Sat, 1 Jun 2024 10:00:00 +0000"}
 
 
 MAP = """\
@@ -252,7 +259,8 @@ def build(root: Path, history: bool = True, corrupt: bool = True) -> Path:
     """The sample patch repo in ``root`` (created); returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "upstream_map.toml").write_text(MAP)
-    files = [(f"{n:04d}-{slug}.patch", patch_text(subject, path, add, rem))
+    files = [(f"{n:04d}-{slug}.patch", patch_text(subject, path, add, rem,
+                                                  date=DATES.get(slug, DATES[""])))
              for n, (slug, subject, path, add, rem) in enumerate(SUBJECTS, 1)]
     write_series(root, "3.11", files)
     (root / "drafts" / "Drafted-locally").mkdir(parents=True)

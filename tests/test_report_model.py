@@ -8,7 +8,8 @@ import pytest
 
 from patchq.report.compute import build_report
 from patchq.report.history import Snapshot, SnapshotTrack, parse_time
-from patchq.report.model import PatchInput, ReportInput, TrackInput, classify
+from patchq.report.model import PatchInput, ReportInput, TrackInput
+from patchq.report.records import classify
 
 NOW = parse_time("2026-11-25T12:00:00Z")
 
@@ -36,11 +37,24 @@ def checked(state: str, at: str = "2026-11-20T00:00:00Z", ref: str = "main") -> 
 @pytest.mark.parametrize(("record", "draft", "expected"), [
     ({}, False, "unproposed"),
     ({}, True, "drafted"),
-    ({"issue": "python/cpython#1"}, False, "drafted"),
+    ({"issue": "python/cpython#1"}, False, "forwarded"),
+    ({"issue": "python/cpython#1"}, True, "forwarded"),  # sent upstream beats a local draft
     ({"branch": "patchq/draft/x"}, False, "drafted"),
-    ({"pr": "python/cpython#2"}, False, "submitted"),  # recorded, not synced yet
-    ({"pr": "#2", "github": {"submission": "closed-pr"}}, False, "unproposed"),
-    ({"pr": "#2", "github": {"submission": "draft-pr"}}, False, "drafted"),
+    # a recorded PR that sync never saw is not an open PR: its state is unknown
+    ({"pr": "python/cpython#2"}, False, "forwarded"),
+    ({"pr": "#2", "github": {"submission": "open-pr", "pr_state": "open"}}, False, "submitted"),
+    ({"pr": "#2", "github": {"submission": "closed-pr", "pr_state": "closed"}}, False,
+     "unproposed"),
+    ({"pr": "#2", "github": {"submission": "draft-pr", "pr_state": "open"}}, False, "drafted"),
+    # sync read an issue before the PR was recorded: the PR is still not checked
+    ({"pr": "#2", "github": {"submission": "issue"}}, False, "forwarded"),
+    # DEP-3 Forwarded: (import records it) follows the map
+    ({"forwarded": "https://bugs.python.org/issue1"}, False, "forwarded"),
+    ({"forwarded": "no"}, False, "unproposed"),
+    ({"forwarded": "not-needed"}, False, "downstream_only"),
+    ({"forwarded": "not-needed", "disposition": "upstreamable"}, False, "unproposed"),
+    ({"disposition": "upstreamable", "tracks": {"3.11": {"disposition": "downstream-only"}}},
+     False, "downstream_only"),  # the track's own disposition first
     ({"disposition": "downstream-only", "pr": "#2"}, False, "downstream_only"),
     ({"disposition": "downstream-only", **checked("present")}, False, "present"),
     ({"pr": "#2", **checked("partial")}, False, "partial"),
@@ -78,7 +92,8 @@ def test_history_out_of_order_same_day_and_future_snapshots():
     report = build_report(inp([patch("a", 3)], {"a": {"pr": "#1"}}, history))
     assert report.baseline_at == "2026-11-18T20:00:00Z"
     assert [p.date for p in report.trend] == ["2026-11-11", "2026-11-18", "2026-11-25"]
-    assert report.trend[-1].current and report.trend[-1].tracks["3.11"] == (1, 3)
+    point = report.trend[-1].tracks["3.11"]
+    assert report.trend[-1].current and (point.patches, point.lines) == (1, 3)
     last = build_report(inp([patch("a")], {}, history, since="last"))
     assert last.baseline_at == "2026-11-18T20:00:00Z"
 
@@ -100,11 +115,14 @@ def test_selected_tracks_only_but_the_snapshot_has_all():
     report = build_report(ReportInput(now=NOW, tracks=tracks, records={}, selected=("main",)))
     assert [t.name for t in report.tracks] == ["main"]
     assert report.snapshot.tracks["3.11"].counts["patches"] == 1
-    assert report.trend[-1].tracks == {"main": (1, 5)}
+    assert list(report.trend[-1].tracks) == ["main"]
+    assert (report.trend[-1].tracks["main"].patches, report.trend[-1].tracks["main"].lines) \
+        == (1, 5)
 
 
 def test_the_same_input_gives_an_equal_report():
-    records = {"a": checked("present"), "b": {"pr": "#2"}}
+    records = {"a": checked("present"),
+               "b": {"pr": "#2", "github": {"submission": "open-pr", "pr_state": "open"}}}
     history = [snap("2026-11-18T09:00:00Z", {"a": "submitted", "b": "unproposed", "c": "drafted"})]
     one = build_report(inp([patch("a"), patch("b")], records, history))
     two = build_report(inp([patch("a"), patch("b")], records, history))
