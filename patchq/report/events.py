@@ -153,8 +153,9 @@ def events_of(track: TrackInput, rows: tuple[PatchRow, ...],
         dropped = text(here.get("dropped"))[:10]
         if baseline is not None and slug in baseline.patches:
             was = baseline.patches[slug]
-        elif here.get("carried") is False and dropped and day and dropped >= day:
-            was = ""
+        elif here.get("carried") is False and dropped and day and (
+                dropped > day if baseline is not None else dropped >= day):
+            was = ""  # with a baseline: entered and left after it (a date is only a day)
         else:
             continue
         events.append(_left(slug, record, track, was, gone.get(slug)))

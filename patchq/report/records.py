@@ -127,10 +127,14 @@ def refs_of(track_record: Mapping[str, Any], rebase: RebaseInput | None = None
         state = text(table.get("state"))
         if state not in STATE_ORDER:
             continue
-        refs.append(RefState(ref=str(name), state=state, checked_at=time_key(
-            text(table.get("checked_at"))), evidence=evidence_of(table.get("evidence")),
-            hunks_present=_int(table.get("hunks_present")),
-            hunks_total=_int(table.get("hunks_total"))))
+        checked_at = time_key(text(table.get("checked_at")))
+        # a rebase writes the table of its new base, stamped with its own time
+        by = "rebase" if rebase is not None and str(name) == rebase.to_ref and checked_at and \
+            checked_at == rebase.at else "status"
+        refs.append(RefState(ref=str(name), state=state, checked_at=checked_at,
+                             evidence=evidence_of(table.get("evidence")),
+                             hunks_present=_int(table.get("hunks_present")),
+                             hunks_total=_int(table.get("hunks_total")), by=by))
     outcome = text(track_record.get("outcome"))
     if rebase is not None and rebase.to_ref and outcome and \
             track_record.get("carried") is not False and \
