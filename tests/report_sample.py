@@ -295,13 +295,13 @@ def _large_patch(k: int) -> tuple[str, str, int, int]:
     if k == 1:
         return LONG_SLUG, "Add Debian specific documentation path to IDLE menu", 9, 1
     if k == 2:
-        return ("stable-abi-multiarch", "gh-122917: Allow stable API extensions to include a "
-                "multiarch tuple in the filename", 8, 1)
+        return ("stable-abi-multiarch", ("gh-122917: Allow stable API extensions to include a "
+                "multiarch tuple in the filename"), 8, 1)
     if k < 26:
-        return (f"deb-patch-{k:02d}", f"Debian: carried change number {k} to the build "
-                "and install layout", 8 + k, k % 5)
-    return (f"CVE-2026-{1000 + k}", f"[3.13] gh-{140000 + k}: Fix a denial of service in "
-            f"module {k} (GH-{150000 + k}) (#{160000 + k})", 30 + k, 10)
+        return (f"deb-patch-{k:02d}", (f"Debian: carried change number {k} to the build "
+                "and install layout"), 8 + k, k % 5)
+    return (f"CVE-2026-{1000 + k}", (f"[3.13] gh-{140000 + k}: Fix a denial of service in "
+            f"module {k} (GH-{150000 + k}) (#{160000 + k})"), 30 + k, 10)
 
 
 def build_large(root: Path) -> Path:
@@ -315,13 +315,13 @@ def build_large(root: Path) -> Path:
              for n, (slug, subject, add, rem) in enumerate(carried)]
     write_series(root, "3.13", files)
     to = "9cfce2afeaa6780c42e890b010be47137e66e8f8"
-    out = ['[upstream]\ngithub = "python/cpython"\n'
-           'downstream_url = "https://salsa.debian.org/cpython-team/python3/-/blob/master"\n',
-           '[tracks."3.13"]\nfollows = "3.13"\nbase = "v3.13.15"\n'
-           f'base_commit = "{to}"\n',
-           '[tracks."3.13".last_rebase]\nfrom = "v3.13.5"\nto = "v3.13.15"\n'
+    out = [('[upstream]\ngithub = "python/cpython"\n'
+           'downstream_url = "https://salsa.debian.org/cpython-team/python3/-/blob/master"\n'),
+           ('[tracks."3.13"]\nfollows = "3.13"\nbase = "v3.13.15"\n'
+           f'base_commit = "{to}"\n'),
+           ('[tracks."3.13".last_rebase]\nfrom = "v3.13.5"\nto = "v3.13.15"\n'
            f'to_commit = "{to}"\nat = "2026-11-25T10:00:00Z"\n'
-           "counts = {unchanged = 13, offset = 8, refreshed = 2, upstream = 36, conflict = 3}\n"]
+           "counts = {unchanged = 13, offset = 8, refreshed = 2, upstream = 36, conflict = 3}\n")]
     for n, (slug, _, _, _) in enumerate(patches):
         key = toml_string(slug)
         record = []

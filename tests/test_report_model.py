@@ -185,7 +185,7 @@ def test_dropped_by_a_person_is_never_counted_as_merged():
     kinds = {e.slug: e.kind.value for e in t.events if e.slug}
     assert kinds == {"took": "merged", "gave-up": "dropped"}
     assert {e.slug: e.kind.value for e in t.removed} == {"took": "merged", "gave-up": "dropped"}
-    assert [e.kind.value for e in t.events][0] == "base_moved"
+    assert next(e.kind.value for e in t.events) == "base_moved"
 
 
 def test_a_recorded_pr_sync_never_saw_is_not_an_open_pr():
