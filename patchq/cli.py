@@ -774,16 +774,22 @@ def _since_cb(ctx, param, value):
               help="The history file (default: patchq-history.jsonl in the patch repo).")
 @click.option("--no-record", is_flag=True,
               help="Do not append this run's snapshot to the history (a preview).")
+@click.option("--replay", is_flag=True,
+              help="First rebuild the history from the patch repo's git log of series/ and "
+                   "the map (one snapshot per day, before the history's first), so the trend "
+                   "and the comparison cover the past.")
 @pass_options
 def report(opts: Options, format_: str, out: str | None, since: str | None,
-           tracks: tuple[str, ...], history: str | None, no_record: bool) -> None:
+           tracks: tuple[str, ...], history: str | None, no_record: bool,
+           replay: bool) -> None:
     """The upstream-status report: how far the series is from needing no patches.
 
-    Per track: patches and lines of delta carried, how many are upstream-present, partial,
-    submitted (open PR), drafted, not yet proposed, downstream-only, with the numbers of a
-    week ago (or --since) and the change; then what upstream merged since, new and removed
-    patches, PRs waiting longest for review, patches never proposed, what needs a person, the
-    merge matrix and every patch's age, and the trend over past reports.
+    First what to do this week, each with its command. Then per track: patches and lines of
+    delta carried, how many are upstream-present, partial, submitted (open PR), forwarded,
+    drafted, not yet proposed, downstream-only, with the numbers of a week ago (or --since)
+    and the change; what happened since (merged upstream with its evidence, dropped, set
+    aside, new, changed, base moved), PRs waiting longest for review, patches never proposed,
+    what needs a person, the merge matrix, every patch, and the trend by state.
 
     Reads upstream_map.toml (status/sync/rebase results), the series and the history; the
     upstream clone is not needed. Each run appends a snapshot to the history file (one JSON
@@ -793,14 +799,10 @@ def report(opts: Options, format_: str, out: str | None, since: str | None,
     from .commands.report import report as run
 
     ws = opts.workspace()
-    result = run(ws, format_, out, since, tracks, history, record=not no_record)
-    r = result.report
-    to_stdout = result.out is None
-    for problem in r.history_problems:
-        click.echo(f"warning: {problem.text(r.history_path)}", err=True)
-    for problem in r.problems:
-        click.echo(f"warning: {problem}", err=True)
-    if to_stdout:
+    result = run(ws, format_, out, since, tracks, history, record=not no_record, replay=replay)
+    for line in result.warnings():
+        click.echo(line, err=True)
+    if result.out is None:
         if format_ == "md" and ui.is_tty():
             from rich.console import Console
             from rich.markdown import Markdown
@@ -808,15 +810,8 @@ def report(opts: Options, format_: str, out: str | None, since: str | None,
             Console().print(Markdown(result.text))
         else:
             click.echo(result.text, nl=False)
-    else:
-        patches = sum(t.counts["patches"] for t in r.tracks)
-        click.echo(f"wrote the {format_} report ({len(r.tracks)} track"
-                   f"{'s' if len(r.tracks) != 1 else ''}, {patches} patches) to {result.out}")
-    compared = f"compared with the snapshot of {r.baseline_at[:10]}" if r.baseline_at else \
-        r.baseline_note
-    recorded = (f"appended this run's snapshot to {r.history_path}" if result.recorded
-                else "history left as it was (--no-record)")
-    click.echo(f"{compared}; {recorded}", err=to_stdout)
+    for line, err in result.messages():
+        click.echo(line, err=err)
 
 # -- draft ---------------------------------------------------------------------------------------
 

@@ -10,14 +10,15 @@ NOW = "2026-11-25T12:00:00Z"
 
 
 def patch_text(subject: str, path: str, added: int, removed: int = 0,
-               author: str = "Ann Example <ann@example.invalid>") -> str:
+               author: str = "Ann Example <ann@example.invalid>",
+               date: str = "Tue, 1 Mar 2022 10:00:00 +0000") -> str:
     """A format-patch style file adding ``added`` and removing ``removed`` lines of ``path``."""
     old = [f"old line {i}\n" for i in range(removed)]
     new = [f"new line {i}\n" for i in range(added)]
     body = "".join("-" + line for line in old) + "".join("+" + line for line in new)
     hunk = f"@@ -1,{removed} +1,{added} @@\n" if removed else f"@@ -0,0 +1,{added} @@\n"
     return (f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
-            f"From: {author}\nDate: Tue, 1 Mar 2022 10:00:00 +0000\nSubject: [PATCH] {subject}\n"
+            f"From: {author}\nDate: {date}\nSubject: [PATCH] {subject}\n"
             f"\nWhy we carry it.\n---\n"
             f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n{hunk}{body}")
 
@@ -49,6 +50,12 @@ SUBJECTS = [
     ("Conflicting", "Rework the import system hooks", "Lib/importlib/_bootstrap.py", 25, 20),
     ("Never-checked", "A patch nobody looked at", "Lib/this.py", 2, 2),
 ]
+
+# the patches' own dates (mail Date:): most were written after they entered the series (a
+# refresh rewrote them), one long before (a patch carried for years before patchq)
+DATES = {"": "Wed, 25 Nov 2026 08:00:00 +0000",
+         "Never-checked": "Sun, 1 Mar 2020 10:00:00 +0000",
+         "Never-proposed-old": "Sat, 1 Jun 2024 10:00:00 +0000"}
 
 
 MAP = """\
@@ -252,7 +259,8 @@ def build(root: Path, history: bool = True, corrupt: bool = True) -> Path:
     """The sample patch repo in ``root`` (created); returns ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "upstream_map.toml").write_text(MAP)
-    files = [(f"{n:04d}-{slug}.patch", patch_text(subject, path, add, rem))
+    files = [(f"{n:04d}-{slug}.patch", patch_text(subject, path, add, rem,
+                                                  date=DATES.get(slug, DATES[""])))
              for n, (slug, subject, path, add, rem) in enumerate(SUBJECTS, 1)]
     write_series(root, "3.11", files)
     (root / "drafts" / "Drafted-locally").mkdir(parents=True)
@@ -271,4 +279,79 @@ def build(root: Path, history: bool = True, corrupt: bool = True) -> Path:
             lines.append('{"at": "2026-11-12T09:00:00Z", "tracks": {"3.11": ')
         lines.append(snapshot("2026-11-18T09:00:00Z", 11, 240, old))
         (root / "patchq-history.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+# -- a large sample: the numbers of Debian's 3.13.5 series rebased onto v3.13.15 -------------
+
+
+LONG_SLUG = "Add-Debian-specific-documentation-path-to-IDLE-menu"
+
+
+def _large_patch(k: int) -> tuple[str, str, int, int]:
+    """(slug, subject, added, removed) of the k-th patch of the large sample."""
+    if k == 0:
+        return "issue127330", "Add support for OpenSSL 3.4", 9320, 8614
+    if k == 1:
+        return LONG_SLUG, "Add Debian specific documentation path to IDLE menu", 9, 1
+    if k == 2:
+        return ("stable-abi-multiarch", ("gh-122917: Allow stable API extensions to include a "
+                "multiarch tuple in the filename"), 8, 1)
+    if k < 26:
+        return (f"deb-patch-{k:02d}", (f"Debian: carried change number {k} to the build "
+                "and install layout"), 8 + k, k % 5)
+    return (f"CVE-2026-{1000 + k}", (f"[3.13] gh-{140000 + k}: Fix a denial of service in "
+            f"module {k} (GH-{150000 + k}) (#{160000 + k})"), 30 + k, 10)
+
+
+def build_large(root: Path) -> Path:
+    """62 patches a week ago on v3.13.5 (21,218 lines); now v3.13.15, 36 dropped as upstream
+    with evidence, 3 set aside, 26 carried (18,600 lines), one open PR, one downstream-only."""
+    root.mkdir(parents=True, exist_ok=True)
+    patches = [_large_patch(k) for k in range(62)]
+    carried = patches[:26]
+    files = [(f"{slug}.diff", patch_text(subject, f"Lib/file{n}.py", add, rem,
+                                         date=f"Mon, {1 + n % 28} Sep 2025 10:00:00 +0000"))
+             for n, (slug, subject, add, rem) in enumerate(carried)]
+    write_series(root, "3.13", files)
+    to = "9cfce2afeaa6780c42e890b010be47137e66e8f8"
+    out = [('[upstream]\ngithub = "python/cpython"\n'
+           'downstream_url = "https://salsa.debian.org/cpython-team/python3/-/blob/master"\n'),
+           ('[tracks."3.13"]\nfollows = "3.13"\nbase = "v3.13.15"\n'
+           f'base_commit = "{to}"\n'),
+           ('[tracks."3.13".last_rebase]\nfrom = "v3.13.5"\nto = "v3.13.15"\n'
+           f'to_commit = "{to}"\nat = "2026-11-25T10:00:00Z"\n'
+           "counts = {unchanged = 13, offset = 8, refreshed = 2, upstream = 36, conflict = 3}\n")]
+    for n, (slug, _, _, _) in enumerate(patches):
+        key = toml_string(slug)
+        record = []
+        if n == 3:
+            record.append('disposition = "downstream-only"\nreason = "Debian\'s own layout"')
+        if n == 4:
+            record.append('pr = "python/cpython#130001"\n\n'
+                          f"[patches.{key}.github]\nchecked_at = \"2026-11-24T08:00:00Z\"\n"
+                          'submission = "open-pr"\npr_state = "open"\n'
+                          'pr_created_at = "2026-06-01T00:00:00Z"\nreview = "commented"\n'
+                          'labels = ["type-bug", "OS-linux", "needs backport to 3.13"]')
+        out.append(f"[patches.{key}]\n" + "\n".join(record) + "\n")
+        here = [f'[patches.{key}.tracks."3.13"]', 'since = "2026-11-18"']
+        if n < 26:
+            outcome = "conflict" if n < 3 and n != 2 or n == 5 else "unchanged"
+            here += ["carried = true", f'outcome = "{outcome}"']
+            if outcome == "conflict":
+                here.append("needs_person = true")
+        else:
+            here += ["carried = false", 'outcome = "upstream"', 'dropped = "2026-11-25"',
+                     'evidence = [{method = "hunks", commits = ["' + to + '"], detail = '
+                     '"4/4 hunks in v3.13.15: in place"}, {method = "empty-apply", commits = '
+                     '["' + to + '"], detail = "a clean 3-way merge onto v3.13.15 changes '
+                     'nothing"}]']
+        out.append("\n".join(here) + "\n")
+    (root / "upstream_map.toml").write_text("\n".join(out))
+    week_ago = {slug: "unproposed" for slug, *_ in patches}
+    week_ago[patches[3][0]] = "downstream_only"
+    week_ago[patches[4][0]] = "submitted"
+    (root / "patchq-history.jsonl").write_text(
+        snapshot("2026-11-18T09:00:00Z", 62, 21218, week_ago, base="v3.13.5")
+        .replace('"3.11"', '"3.13"') + "\n")
     return root

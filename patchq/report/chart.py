@@ -1,7 +1,13 @@
-"""A small line chart as inline SVG: no script, no font, nothing fetched. Pure.
+"""A stacked area chart as inline SVG: no script, no font, nothing fetched. Pure.
 
->>> svg = line_chart("carried patches", [("2026-11-11", 7), ("2026-11-18", 6), ("2026-11-25", 5)])
->>> svg.startswith("<svg") and "<polyline" in svg and "2026-11-25: 5" in svg
+Each band is one state (its colour a CSS variable ``--<state>``), stacked bottom to top in the
+order given; x is the date, y starts at 0. A base change is a dashed vertical line at the first
+report on the new base, labelled with it. With one point the chart is a single stacked column.
+
+>>> svg = stacked_chart("carried patches", ["2026-11-11", "2026-11-18", "2026-11-25"],
+...     [("present", "upstream-present", [0, 1, 2]), ("unproposed", "not yet proposed",
+...     [7, 5, 3])], markers=[("2026-11-25", "v3.13.15")])
+>>> svg.startswith("<svg") and svg.count('class="band"') == 2 and "v3.13.15" in svg
 True
 >>> "<script" in svg or "href" in svg
 False
@@ -10,11 +16,12 @@ False
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 
-WIDTH, HEIGHT = 420, 170
-LEFT, RIGHT, TOP, BOTTOM = 44, 30, 14, 26
+WIDTH, HEIGHT = 420, 190
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 22, 26
 
 
 def nice_ticks(high: int, count: int = 4) -> list[int]:
@@ -33,63 +40,85 @@ def nice_ticks(high: int, count: int = 4) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def _number(value: int) -> str:
+def tick_label(value: int) -> str:
+    """A y-axis label: thousands with a comma, ten thousands and more as ``k``.
+
+    >>> tick_label(1500), tick_label(20000)
+    ('1,500', '20k')
+    """
     if value >= 10000:
         return f"{value / 1000:.0f}k"
     return f"{value:,}"
 
 
-def line_chart(title: str, points: list[tuple[str, int]], color: str = "currentColor") -> str:
-    """An SVG chart of ``points`` ((date, value), oldest first), y from 0, x by date."""
-    label = escape(title)
-    if not points:
+def stacked_chart(title: str, dates: list[str], bands: list[tuple[str, str, list[int]]],
+                  markers: Sequence[tuple[str, str]] = (), label: str = "") -> str:
+    """``bands``: (state, title, one value per date), bottom first. ``markers``: (date,
+    text) for base changes. ``label``: the text at the last point (default: its total)."""
+    if not dates:
         return ""
-    days = [date.fromisoformat(d).toordinal() for d, _ in points]
-    first, last = days[0], days[-1]
-    ticks = nice_ticks(max(v for _, v in points))
+    days = [date.fromisoformat(d).toordinal() for d in dates]
+    totals = [sum(values[i] for _, _, values in bands) for i in range(len(dates))]
+    ticks = nice_ticks(max(totals))
     top = ticks[-1]
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    first, last = days[0], days[-1]
+    single = last == first
 
     def x(day: int) -> float:
-        if last == first:
+        if single:
             return LEFT + inner_w / 2
         return LEFT + (day - first) * inner_w / (last - first)
 
-    def y(value: int) -> float:
+    def y(value: float) -> float:
         return TOP + inner_h - value * inner_h / top
 
+    name = escape(title)
     out = [(f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-           f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg">'),
-           f"<title>{label}</title>"]
+            f'aria-label="{name}" xmlns="http://www.w3.org/2000/svg">'), f"<title>{name}</title>"]
     for tick in ticks:
         ty = y(tick)
         out.append(f'<line class="grid" x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" '
                    f'y2="{ty:.1f}"/>')
         out.append(f'<text class="tick" x="{LEFT - 6}" y="{ty + 4:.1f}" '
-                   f'text-anchor="end">{_number(tick)}</text>')
+                   f'text-anchor="end">{tick_label(tick)}</text>')
     base_y = TOP + inner_h
     out.append(f'<text class="tick" x="{LEFT}" y="{base_y + 18}" '
-               f'text-anchor="start">{escape(points[0][0])}</text>')
-    if last != first:
+               f'text-anchor="start">{escape(dates[0])}</text>')
+    if not single:
         out.append(f'<text class="tick" x="{WIDTH - RIGHT}" y="{base_y + 18}" '
-                   f'text-anchor="end">{escape(points[-1][0])}</text>')
-    coords = [(x(d), y(v)) for d, (_, v) in zip(days, points)]
-    path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
-    if len(coords) > 1:
-        area = f"{coords[0][0]:.1f},{base_y} {path} {coords[-1][0]:.1f},{base_y}"
-        out.append(f'<polygon class="area" points="{area}" fill="{color}"/>')
-        out.append(f'<polyline class="line" points="{path}" stroke="{color}"/>')
-    dots = coords if len(coords) <= 60 else coords[-1:]
-    shown = points if len(coords) <= 60 else points[-1:]
-    for (cx, cy), (day, value) in zip(dots, shown):
-        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{color}">'
-                   f"<title>{escape(day)}: {value:,}</title></circle>")
-    lx, ly = coords[-1]
-    out.append(f'<text class="value" x="{min(lx + 6, WIDTH - 2):.1f}" y="{ly - 7:.1f}" '
-               f'text-anchor="end">{value_label(points[-1][1])}</text>')
+                   f'text-anchor="end">{escape(dates[-1])}</text>')
+    below = [0] * len(dates)
+    for state, band_title, values in bands:
+        above = [b + v for b, v in zip(below, values)]
+        if any(values):
+            tip = escape(f"{band_title}: {values[-1]:,} on {dates[-1]}")
+            if single:
+                cx = x(days[0])
+                out.append(f'<rect class="band" x="{cx - 22:.1f}" y="{y(above[0]):.1f}" '
+                           f'width="44" height="{y(below[0]) - y(above[0]):.1f}" '
+                           f'fill="var(--{state})"><title>{tip}</title></rect>')
+            else:
+                upper = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(days, above))
+                lower = " ".join(f"{x(d):.1f},{y(v):.1f}"
+                                 for d, v in reversed(list(zip(days, below))))
+                out.append(f'<polygon class="band" points="{upper} {lower}" '
+                           f'fill="var(--{state})"><title>{tip}</title></polygon>')
+        below = above
+    for day, text in markers:
+        mx = x(date.fromisoformat(day).toordinal())
+        anchor, tx = ("end", mx - 4) if mx > LEFT + inner_w / 2 else ("start", mx + 4)
+        out.append(f'<line class="marker" x1="{mx:.1f}" y1="{TOP - 4}" x2="{mx:.1f}" '
+                   f'y2="{base_y}"/>')
+        out.append(f'<text class="tick marker-label" x="{tx:.1f}" y="{TOP - 8}" '
+                   f'text-anchor="{anchor}">{escape(text)}</text>')
+    if len(dates) <= 60 and not single:
+        for d, day, total in zip(dates, days, totals):
+            out.append(f'<circle cx="{x(day):.1f}" cy="{y(total):.1f}" r="2.5" class="dot">'
+                       f"<title>{escape(d)}: {total:,}</title></circle>")
+    lx, ly = x(days[-1]), y(totals[-1])
+    text = label or f"{totals[-1]:,}"
+    out.append(f'<text class="value" x="{min(lx, WIDTH - RIGHT):.1f}" '
+               f'y="{max(ly - 6, TOP + 10):.1f}" text-anchor="end">{escape(text)}</text>')
     out.append("</svg>")
     return "".join(out)
-
-
-def value_label(value: int) -> str:
-    return f"{value:,}"

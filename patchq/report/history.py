@@ -7,7 +7,10 @@ A line (keys sorted, no spaces; documented in docs/report.md)::
      "patches":{"downstream_only":["Public-pymain_run_python"],"present":[...]}}},"v":1}
 
 The carried patches are grouped by state (lists of slugs): a long history of a large series
-parses several times faster that way than as one object per patch.
+parses several times faster that way than as one object per patch. ``sizes`` holds, per state,
+the lines of delta and the lines counted up to the chart's cap (``[lines, capped]``); lines
+written by ``patchq report --replay`` also name the patch repo's ``commit`` they were rebuilt
+from.
 
 A line that is not such an object is a :class:`HistoryProblem` with its line number: it is
 skipped, and the report says so, never silently.
@@ -44,15 +47,17 @@ class SnapshotTrack:
     base: str
     counts: dict[str, int] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)  # state -> slugs
+    sizes: dict[str, list[int]] = field(default_factory=dict)  # state -> [lines, capped]
 
     @classmethod
-    def of(cls, base: str, counts: dict[str, int], patches: Mapping[str, str]
-           ) -> SnapshotTrack:
+    def of(cls, base: str, counts: dict[str, int], patches: Mapping[str, str],
+           sizes: Mapping[str, list[int]] | None = None) -> SnapshotTrack:
         """From each patch's state (slug -> state)."""
         groups: dict[str, list[str]] = {}
         for slug, state in sorted(patches.items()):
             groups.setdefault(state, []).append(slug)
-        return cls(base, dict(counts), {k: groups[k] for k in sorted(groups)})
+        return cls(base, dict(counts), {k: groups[k] for k in sorted(groups)},
+                   {k: list(v) for k, v in sorted((sizes or {}).items())})
 
     @cached_property
     def patches(self) -> dict[str, str]:
@@ -67,19 +72,23 @@ class Snapshot:
     at: str  # ISO 8601 UTC with Z
     tracks: dict[str, SnapshotTrack] = field(default_factory=dict)
     line: int = field(default=0, compare=False)  # line number in the file, 0 when not from one
+    commit: str = ""  # the patch repo commit a replayed snapshot was rebuilt from
 
     @property
     def date(self) -> str:
         return self.at[:10]
 
     def as_json(self) -> dict:
-        return {
-            "at": self.at,
-            "tracks": {name: {"base": t.base, "counts": dict(sorted(t.counts.items())),
-                              "patches": {k: sorted(v) for k, v in sorted(t.groups.items())}}
-                       for name, t in sorted(self.tracks.items())},
-            "v": VERSION,
-        }
+        tracks = {}
+        for name, t in sorted(self.tracks.items()):
+            tracks[name] = {"base": t.base, "counts": dict(sorted(t.counts.items())),
+                            "patches": {k: sorted(v) for k, v in sorted(t.groups.items())}}
+            if t.sizes:
+                tracks[name]["sizes"] = {k: list(v) for k, v in sorted(t.sizes.items())}
+        out: dict = {"at": self.at, "tracks": tracks, "v": VERSION}
+        if self.commit:
+            out["commit"] = self.commit
+        return out
 
 
 @dataclass(frozen=True)
@@ -147,9 +156,16 @@ def _check_snapshot(data: object, number: int) -> Snapshot:
         if not isinstance(patches, dict) or not set(map(type, patches.values())) <= {list} \
                 or not set(map(type, chain.from_iterable(patches.values()))) <= {str}:
             raise _BadLine(f"track {name!r}: patches must map states to lists of slugs")
+        sizes = value.get("sizes", {})
+        if not isinstance(sizes, dict) or not all(
+                isinstance(v, list) and len(v) == 2 and set(map(type, v)) <= {int}
+                for v in sizes.values()):
+            raise _BadLine(f"track {name!r}: sizes must map states to [lines, capped]")
         parsed[name] = SnapshotTrack(base=str(value.get("base", "")), counts=counts,
-                                     groups=patches)
-    return Snapshot(at=at, tracks=parsed, line=number)
+                                     groups=patches, sizes=sizes)
+    commit = data.get("commit", "")
+    return Snapshot(at=at, tracks=parsed, line=number,
+                    commit=commit if isinstance(commit, str) else "")
 
 
 def parse_history(data: str | bytes) -> tuple[list[Snapshot], list[HistoryProblem]]:

@@ -1,9 +1,9 @@
 """The report as one self-contained HTML page. Pure.
 
-No file, font, script or style is fetched: the CSS, the SVG charts and a small sorting script
-are inline, so the page opens offline and can be mailed or kept as a CI artifact. It reads on
-a phone (cards wrap, wide tables scroll sideways) and on a wide screen. Every text that comes
-from patches or the map is escaped.
+No file, font, script or style is fetched: the CSS, the SVG charts and a small script (sorting,
+scroll hints) are inline, so the page opens offline and can be mailed or kept as a CI artifact.
+It reads on a phone (cards wrap, wide tables scroll sideways with a hint) and on a wide screen,
+in light and dark mode. Every text that comes from patches or the map is escaped.
 """
 
 from __future__ import annotations
@@ -11,125 +11,28 @@ from __future__ import annotations
 from html import escape
 
 from . import fmt
-from .chart import line_chart
-from .links import GitHub, Link
-from .model import CATEGORIES, COUNT_TITLES, PatchRow, Report, TrackReport
+from .chart import stacked_chart
+from .fmt import number, plural
+from .html_assets import CSS, SCRIPT
+from .links import GitHub, Link, downstream_file
+from .model import (
+    CATEGORIES,
+    COUNT_TITLES,
+    LINES_CAP,
+    ActionKind,
+    Event,
+    EventKind,
+    PatchRow,
+    Report,
+    TrackReport,
+)
 
 # a change in this direction is good news (the road to carrying no patches)
 GOOD_WHEN = {"patches": -1, "lines": -1, "present": 1, "unproposed": -1, "never_checked": -1,
              "needs_person": -1}
-
-CSS = """
-:root{--fg:#1f2328;--muted:#59636e;--bg:#fff;--card:#f6f8fa;--line:#d1d9e0;--link:#0969da;
---present:#1a7f37;--partial:#9a6700;--submitted:#0969da;--drafted:#8250df;--unproposed:#cf222e;
---downstream_only:#6e7781;--good:#1a7f37;--bad:#cf222e;--warn-bg:#fff8c5;--warn:#7d4e00}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;
---card:#151b23;--line:#3d444d;--link:#4493f8;--present:#3fb950;--partial:#d29922;
---submitted:#4493f8;--drafted:#ab7df8;--unproposed:#f85149;--downstream_only:#9198a1;
---good:#3fb950;--bad:#f85149;--warn-bg:#272115;--warn:#d29922}}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,
-"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-.wrap{max-width:1180px;margin:0 auto;padding:16px}
-a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}
-h1{font-size:1.6em;margin:.2em 0 .1em}h2{font-size:1.35em;margin:1.6em 0 .3em;
-padding-top:.6em;border-top:2px solid var(--line)}h3{font-size:1.08em;margin:1.6em 0 .5em}
-.sub,.muted,small{color:var(--muted)}
-.nowrap{white-space:nowrap}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
-nav{margin:.8em 0;display:flex;flex-wrap:wrap;gap:.3em .9em;font-size:.92em}
-.warn{background:var(--warn-bg);color:var(--warn);border-radius:6px;padding:.5em .8em;
-margin:.5em 0;overflow-wrap:anywhere}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:10px;
-margin:.8em 0}
-.card{background:var(--card);border-radius:8px;padding:.6em .8em;border-left:4px solid
-var(--line)}
-.card .num{font-size:1.7em;font-weight:650;line-height:1.2;font-variant-numeric:tabular-nums}
-.card .label{font-size:.88em;color:var(--muted)}
-.card .was{font-size:.82em;color:var(--muted)}
-.delta{font-size:.8em;font-weight:600;margin-left:.35em;color:var(--muted)}
-.delta.good{color:var(--good)}.delta.bad{color:var(--bad)}
-.bar{display:flex;height:12px;border-radius:6px;overflow:hidden;margin:.4em 0 .3em;
-background:var(--card)}
-.bar span{display:block;height:100%}
-.legend{display:flex;flex-wrap:wrap;gap:.2em 1em;font-size:.85em;color:var(--muted)}
-.dot{display:inline-block;width:.7em;height:.7em;border-radius:50%;margin-right:.3em;
-vertical-align:baseline}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px;
-margin:.6em 0}
-.chartbox{background:var(--card);border-radius:8px;padding:.5em .7em}
-.chartbox h4{margin:0;font-size:.9em;font-weight:600;color:var(--muted)}
-svg.chart{width:100%;height:auto;display:block}
-svg .grid{stroke:var(--line);stroke-width:1}
-svg .tick{fill:var(--muted);font-size:11px}
-svg .value{fill:var(--fg);font-size:12px;font-weight:600}
-svg .line{fill:none;stroke-width:2.2;stroke-linejoin:round}
-svg .area{opacity:.12}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);
-border-radius:8px}
-table{border-collapse:collapse;width:100%;font-size:.92em}
-th,td{padding:.45em .65em;text-align:left;vertical-align:top;border-bottom:1px solid
-var(--line)}
-tr:last-child td{border-bottom:0}
-th{background:var(--card);font-weight:600;white-space:nowrap;position:relative}
-th[data-sort]{cursor:pointer;user-select:none}
-th[data-sort]::after{content:"\\2195";opacity:.35;margin-left:.3em;font-size:.85em}
-th[aria-sort=ascending]::after{content:"\\2191";opacity:.9}
-th[aria-sort=descending]::after{content:"\\2193";opacity:.9}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.subject{min-width:14em}
-td .slug{display:block;color:var(--muted);font-size:.8em;overflow-wrap:anywhere}
-td.nowrap,td.date{white-space:nowrap}
-th.pos,td.pos{width:1%}
-table.matrix{width:auto;min-width:60%}
-table.matrix td.m,table.matrix th.ref{width:5.5em;text-align:center}
-td .slug.main{color:var(--fg);font-size:.92em}
-.pill{display:inline-block;border-radius:999px;padding:0 .55em;font-size:.8em;
-font-weight:600;color:#fff;white-space:nowrap}
-.pill.unchecked{background:transparent;color:var(--muted);border:1px solid var(--line)}
-.m{text-align:center;font-weight:700;white-space:nowrap}
-.m{font-size:1.05em}.m.present{color:var(--present)}.m.partial{color:var(--partial)}.m.absent{color:var(--muted)}
-.m.none{color:var(--line)}
-.empty{color:var(--muted);font-style:italic;margin:.3em 0}
-footer{margin:2.5em 0 1em;color:var(--muted);font-size:.85em}
-@media (max-width:600px){body{font-size:14px}.wrap{padding:12px}td.subject{min-width:11em}
-.cards{grid-template-columns:repeat(2,1fr);gap:8px}.card .num{font-size:1.4em}
-th,td{padding:.4em .5em}}
-@media print{.scroll{overflow:visible;border:0}th[data-sort]::after{content:""}}
-"""
-
-# Sorting: a click on a column head sorts by the cells' data-v (or their text); numbers as
-# numbers. Inline, a few lines, nothing fetched.
-SCRIPT = """
-document.querySelectorAll("table.sortable").forEach(function(table){
-  table.querySelectorAll("th[data-sort]").forEach(function(th, col){
-    th.tabIndex = 0;
-    function sort(){
-      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-      var up = th.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("th").forEach(function(h){ h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", up ? "ascending" : "descending");
-      var index = Array.prototype.indexOf.call(th.parentNode.children, th);
-      function key(row){
-        var cell = row.children[index], v = cell.getAttribute("data-v");
-        if (v === null) v = cell.textContent.trim();
-        var n = parseFloat(v);
-        return (v !== "" && !isNaN(n) && isFinite(v)) ? [0, n] : [1, v.toLowerCase()];
-      }
-      rows.sort(function(a, b){
-        var x = key(a), y = key(b), r = 0;
-        if (x[0] !== y[0]) r = x[0] - y[0];
-        else r = x[1] < y[1] ? -1 : (x[1] > y[1] ? 1 : 0);
-        return up ? r : -r;
-      });
-      rows.forEach(function(row){ body.appendChild(row); });
-    }
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", function(e){ if (e.key === "Enter") sort(); });
-  });
-});
-"""
+# the charts stack the states from the best news (bottom) to the most work (top)
+STACK = ("present", "partial", "submitted", "forwarded", "drafted", "downstream_only",
+         "unproposed")
 
 
 def e(value: object) -> str:
@@ -142,8 +45,8 @@ def a(item: Link) -> str:
     return e(item.text)
 
 
-def number(value: int) -> str:
-    return f"{value:,}"
+def _data(value: int | None) -> str:
+    return str(value if value is not None else -1)
 
 
 class _Page:
@@ -160,17 +63,46 @@ class _Page:
     def subject(self, text: str) -> str:
         return "".join(a(piece) for piece in self.gh.split_text(text))
 
+    def slug(self, track: str, slug: str, file: str, main: bool = False) -> str:
+        url = downstream_file(self.r.downstream_url, track, file)
+        cls = "slug mono" + (" main" if main else "")
+        if url:
+            return f'<a class="{cls}" href="{e(url)}" title="the patch file">{e(slug)}</a>'
+        return f'<span class="{cls}">{e(slug)}</span>'
+
     def patch_cell(self, row: PatchRow) -> str:
         return (f'<td class="subject" data-v="{e(row.subject.lower())}">{self.subject(row.subject)}'
-                f'<span class="slug mono">{e(row.slug)}</span></td>')
+                f"{self.slug(row.track, row.slug, row.file)}</td>")
+
+    def event_patch(self, ev: Event) -> str:
+        if ev.subject:
+            return (f'<td class="subject" data-v="{e(ev.slug)}">{self.subject(ev.subject)}'
+                    f"{self.slug(ev.track, ev.slug, ev.file if ev.carried else '')}</td>")
+        return (f'<td class="subject" data-v="{e(ev.slug)}">'
+                f"{self.slug(ev.track, ev.slug, '', main=True)}</td>")
 
     def pill(self, row: PatchRow) -> str:
         title = fmt.category_title(row.category)
         pill = (f'<span class="pill" style="background:var(--{row.category})">'
                 f"{e(title)}</span>")
-        if not row.checked:
-            pill += ' <span class="pill unchecked">never checked</span>'
+        if row.submission == "recorded-pr":
+            pill += ' <span class="pill note">PR not checked</span>'
         return pill
+
+    def commits(self, commits: tuple[str, ...]) -> str:
+        shown = ", ".join(a(self.gh.commit(c)) for c in commits[:3])
+        return shown + (f" <small>and {len(commits) - 3} more</small>" if len(commits) > 3 else "")
+
+    def proposal(self, row: PatchRow) -> str:
+        if row.pr:
+            return a(self.gh.pr(row.pr)) + ("" if row.pr_checked else
+                                            " <small>(not checked)</small>")
+        if row.issue:
+            return a(self.gh.issue(row.issue))
+        if row.forwarded and row.submission == "forwarded":
+            link = self.gh.url_link(row.forwarded)
+            return a(Link("forwarded", link.url)) if link.url else e(row.forwarded)
+        return ""
 
     def table(self, head: list[tuple[str, str]], rows: list[str], sortable: bool = True,
               extra: str = "") -> None:
@@ -184,7 +116,8 @@ class _Page:
             cells.append(f"<th{attrs}>{title}</th>")
         cls = ' class="' + " ".join(x for x in ("sortable" if sortable else "", extra) if x) + '"'
         self.add(f'<div class="scroll"><table{cls}><thead><tr>{"".join(cells)}</tr></thead>'
-                 "<tbody>", *rows, "</tbody></table></div>")
+                 "<tbody>", *rows, "</tbody></table></div>",
+                 '<p class="hint" aria-hidden="true">← scroll sideways for more columns →</p>')
 
     def empty(self, text: str) -> None:
         self.add(f'<p class="empty">{e(text)}</p>')
@@ -210,6 +143,9 @@ class _Page:
         warnings = []
         if r.baseline_at and r.baseline_note:
             warnings.append(e(r.baseline_note))
+        if r.replayed:
+            warnings.append(e(f"{plural(r.replayed, 'earlier snapshot')} rebuilt from the "
+                              "patch repo's git history (--replay)."))
         if r.never_checked:
             warnings.append("No upstream status is recorded yet: every patch is <b>never "
                             "checked</b>. Run <code>patchq status</code> and <code>patchq "
@@ -219,8 +155,28 @@ class _Page:
         for warning in warnings:
             self.add(f'<div class="warn" role="note">{warning}</div>')
         self.add("</header><main>")
+        self.actions()
         if len(r.tracks) > 1:
             self.summary()
+
+    def actions(self) -> None:
+        self.add('<h2 id="todo">To do this week</h2>')
+        if not self.r.actions:
+            self.empty("Nothing: every patch is checked, proposed or decided.")
+            return
+        items = []
+        for action in self.r.actions:
+            track = (f" <small>(track <code>{e(action.track)}</code>)</small>"
+                     if action.track and len(self.r.tracks) > 1 else "")
+            names = ", ".join(f"<code>{e(s)}</code>" for s in action.slugs)
+            if action.more:
+                names += f" and {number(action.more)} more"
+            listed = f'<br><span class="why">{names}</span>' \
+                if names and action.kind is not ActionKind.RESOLVE else ""
+            why = f'<br><span class="why">{e(action.detail)}</span>' if action.detail else ""
+            items.append(f"<li><b>{e(action.title)}</b>{track}: "
+                         f'<code class="cmd">{e(action.command)}</code>{listed}{why}</li>')
+        self.add('<ol class="todo">', *items, "</ol>")
 
     def summary(self) -> None:
         """One row per track, for reports of several."""
@@ -236,8 +192,9 @@ class _Page:
                 cells.append(f'<td class="num" data-v="{t.counts[key]}">{shown}</td>')
             rows.append(f"<tr>{''.join(cells)}</tr>")
         short = {"patches": "Patches", "lines": "Lines", "present": "Present",
-                 "partial": "Partial", "submitted": "Open PR", "drafted": "Drafted",
-                 "unproposed": "Not proposed", "downstream_only": "Downstream-only"}
+                 "partial": "Partial", "submitted": "Open PR", "forwarded": "Forwarded",
+                 "drafted": "Drafted", "unproposed": "Not proposed",
+                 "downstream_only": "Downstream-only"}
         head = [("Track", ""), ("Base", "")] + [(short[k], "num")
                                                for k in ("patches", "lines", *CATEGORIES)]
         self.table(head, rows)
@@ -250,7 +207,7 @@ class _Page:
         self.add(f'<section id="{e(tid)}"><h2>Track <code>{e(t.name)}</code></h2>',
                  f'<p class="sub">follows <code>{e(t.follows)}</code> · base <code>{base}</code>'
                  f"{moved}</p>")
-        sections = [("merged", "Newly merged"), ("changes", "New &amp; removed"),
+        sections = [("merged", "Newly merged"), ("changes", "Other changes"),
                     ("waiting", "Waiting for review"), ("unproposed", "Never proposed"),
                     ("person", "Needs a person"), ("matrix", "Merge matrix"),
                     ("all", "All patches")]
@@ -268,111 +225,152 @@ class _Page:
         self.everything(t, f"{tid}-all")
         self.add("</section>")
 
+    def card(self, t: TrackReport, key: str) -> str:
+        delta = t.delta(key)
+        mood = ""
+        if delta and key in GOOD_WHEN:
+            mood = " good" if (delta > 0) == (GOOD_WHEN[key] > 0) else " bad"
+        delta_html = f'<span class="delta{mood}">{e(fmt.signed(delta))}</span>' \
+            if delta is not None else ""
+        old = t.baseline_counts.get(key) if t.baseline_counts is not None else None
+        was = f'<div class="was">was {number(old)}</div>' if old is not None else ""
+        color = f"var(--{key})" if key in CATEGORIES else "var(--fg)"
+        return (f'<div class="card" style="border-left-color:{color}">'
+                f'<div class="num"><span>{number(t.counts[key])}</span>{delta_html}</div>'
+                f'<div class="label">{e(COUNT_TITLES[key])}</div>{was}</div>')
+
     def cards(self, t: TrackReport) -> None:
-        self.add('<div class="cards">')
-        for key in ("patches", "lines", *CATEGORIES):
-            delta = t.delta(key)
-            mood = ""
-            if delta and key in GOOD_WHEN:
-                mood = " good" if (delta > 0) == (GOOD_WHEN[key] > 0) else " bad"
-            delta_html = f'<span class="delta{mood}">{e(fmt.signed(delta))}</span>' \
-                if delta is not None else ""
-            old = t.baseline_counts.get(key) if t.baseline_counts is not None else None
-            was = f'<div class="was">was {number(old)}</div>' if old is not None else ""
-            color = f"var(--{key})" if key in CATEGORIES else "var(--fg)"
-            self.add(f'<div class="card" style="border-left-color:{color}">'
-                     f'<div class="num">{number(t.counts[key])}{delta_html}</div>'
-                     f'<div class="label">{e(COUNT_TITLES[key])}</div>{was}</div>')
-        self.add("</div>")
-        extra = []
-        if t.counts["never_checked"]:
-            extra.append(f"{t.counts['never_checked']} never checked upstream")
-        if t.counts["needs_person"]:
-            extra.append(f"{t.counts['needs_person']} need a person")
-        extra.append(f"+{number(t.counts['added'])} −{number(t.counts['removed'])} lines")
-        self.add(f'<p class="muted">{e(" · ".join(extra))}</p>')
+        """The headline (patches, lines, what needs a person, what nobody checked), then one
+        card per state."""
+        self.add('<div class="cards head">',
+                 *(self.card(t, key) for key in ("patches", "lines", "needs_person",
+                                                 "never_checked")),
+                 '</div><div class="cards">', *(self.card(t, key) for key in CATEGORIES),
+                 "</div>")
+        self.add(f'<p class="muted">{e(fmt.lines_text(t.counts["added"], t.counts["removed"]))}'
+                 " lines: added and removed by the carried patches</p>")
 
     def composition(self, t: TrackReport) -> None:
         total = t.counts["patches"]
         if not total:
             return
         spans = []
-        for key in CATEGORIES:
+        for key in STACK:
             if t.counts[key]:
                 share = 100 * t.counts[key] / total
                 spans.append(f'<span style="width:{share:.2f}%;background:var(--{key})" '
                              f'title="{e(fmt.category_title(key))}: {t.counts[key]}"></span>')
         legend = "".join(f'<span><i class="dot" style="background:var(--{key})"></i>'
-                         f"{e(fmt.category_title(key))} {t.counts[key]}</span>"
-                         for key in CATEGORIES if t.counts[key])
+                         f"{e(fmt.category_title(key))} {number(t.counts[key])}</span>"
+                         for key in STACK if t.counts[key])
         self.add(f'<div class="bar" role="img" aria-label="patches by state">{"".join(spans)}'
                  f'</div><div class="legend">{legend}</div>')
 
     def charts(self, t: TrackReport) -> None:
-        points = [p for p in self.r.trend if t.name in p.tracks]
-        patches = [(p.date, p.tracks[t.name][0]) for p in points]
-        lines = [(p.date, p.tracks[t.name][1]) for p in points]
-        note = "" if len(points) > 1 else \
-            '<p class="muted">One snapshot so far: the trend grows with every report.</p>'
+        points = fmt.trend_points(self.r.trend, t.name)
+        markers = [(day, after) for day, _, after in fmt.base_changes(points)]
+        dates = [day for day, _ in points]
+        counts = [(c, fmt.category_title(c), [p.states.get(c, 0) for _, p in points])
+                  for c in STACK]
+        sized = [(day, p) for day, p in points if p.sizes is not None]
+        lines = [(c, fmt.category_title(c), [p.sizes.get(c, (0, 0))[1] if p.sizes else 0
+                                             for _, p in sized]) for c in STACK]
+        total = t.counts["lines"]
+        over = t.over_cap
+        note = (f"Each patch counts at most {LINES_CAP:,} lines, so that "
+                f"{plural(len(over), 'bulk patch', 'bulk patches')} ("
+                + ", ".join(f"{r.slug}: {r.lines:,}" for r in over[:2])
+                + (", ..." if len(over) > 2 else "") + ") cannot hide the rest; "
+                f"the true total is {total:,}." if over else
+                f"Each patch counts at most {LINES_CAP:,} lines (none is larger).")
+        if len(sized) < len(points):
+            note += " Older reports did not record lines by state."
+        legend = "".join(f'<span><i class="dot" style="background:var(--{c})"></i>'
+                         f"{e(fmt.category_title(c))}</span>"
+                         for c in STACK if any(v for v in counts[STACK.index(c)][2]))
         self.add('<div class="charts">',
-                 '<div class="chartbox"><h4>Patches carried</h4>'
-                 f'{line_chart(f"patches carried on {t.name}", patches, "var(--link)")}</div>',
-                 '<div class="chartbox"><h4>Lines of delta carried</h4>'
-                 f'{line_chart(f"lines of delta on {t.name}", lines, "var(--drafted)")}</div>',
-                 f"</div>{note}")
+                 '<div class="chartbox"><h4>Patches carried, by state</h4>'
+                 + stacked_chart(f"patches carried on {t.name}", dates, counts, markers)
+                 + f'<div class="legend">{legend}</div></div>',
+                 f'<div class="chartbox"><h4>Lines of delta, by state, each patch counted up '
+                 f"to {LINES_CAP:,}</h4>"
+                 + stacked_chart(f"lines of delta on {t.name}, each patch counted up to "
+                                 f"{LINES_CAP} lines", [d for d, _ in sized], lines,
+                                 [m for m in markers if m[0] in {d for d, _ in sized}])
+                 + f"<p>{e(note)}</p></div>", "</div>")
+        if len(points) < 2:
+            self.add('<p class="muted">One snapshot so far: the trend grows with every report '
+                     "(<code>patchq report --replay</code> rebuilds past ones from git).</p>")
+
+    def _since(self) -> str:
+        return self.r.baseline_at[:10] if self.r.baseline_at else self.r.cutoff
 
     def merged(self, t: TrackReport, anchor: str) -> None:
-        since = self.r.baseline_at[:10] if self.r.baseline_at else self.r.cutoff
+        since = self._since()
         title = f"Newly merged upstream since {e(since)}" if since else "Newly merged upstream"
-        self.add(f'<h3 id="{e(anchor)}">{title}</h3>')
+        count = f" <small>{len(t.newly_merged):,}</small>" if t.newly_merged else ""
+        self.add(f'<h3 id="{e(anchor)}">{title}{count}</h3>')
         if not t.newly_merged:
             self.empty("Nothing new.")
             return
         rows = []
-        for item in t.newly_merged:
-            where = []
-            for ref in item.refs:
-                commits = ", ".join(a(self.gh.commit(c)) for c in ref.commits[:3])
-                how = e(", ".join(ref.methods))
-                detail = " ".join(x for x in (how, commits) if x)
-                where.append(f"<code>{e(ref.ref)}</code>" + (f" <small>{detail}</small>"
-                                                              if detail else ""))
-            pr = a(self.gh.pr(item.pr)) if item.pr else ""
-            if item.pr_merged_at:
-                pr += f'<br><small class="nowrap">merged {e(item.pr_merged_at[:10])}</small>'
-            dropped = ("dropped " + e(item.dropped)) if item.dropped else \
-                ("still carried" if item.carried else "dropped")
-            if item.subject:
-                patch = (f'{self.subject(item.subject)}<span class="slug mono">{e(item.slug)}'
-                         "</span>")
-            else:
-                patch = f'<span class="slug main mono">{e(item.slug)}</span>'
-            rows.append(f'<tr><td class="subject" data-v="{e(item.slug)}">{patch}</td>'
-                        f"<td>{'<br>'.join(where)}</td><td>{pr}</td><td class=\"date\">{dropped}</td></tr>")
-        self.table([("Patch", ""), ("Found in", ""), ("PR", ""), ("Series", "")], rows)
+        for ev in t.newly_merged:
+            where = "<br>".join(f"<code>{e(ref.ref)}</code>" for ref in ev.refs)
+            pr = a(self.gh.pr(ev.pr)) if ev.pr else ""
+            if ev.pr_merged_at:
+                pr += f'<br><small class="nowrap">merged {e(ev.pr_merged_at[:10])}</small>'
+            series = ("dropped " + e(ev.date)) if not ev.carried and ev.date else \
+                ("still carried" if ev.carried else "dropped")
+            how = "<br>".join(f"{e(i.method)}" + (f" <small>{e(i.detail)}</small>"
+                                                   if i.detail else "")
+                              for i in ev.all_evidence[:3])
+            rows.append(f"<tr>{self.event_patch(ev)}<td>{where}</td><td>{how}</td>"
+                        f"<td class=\"nowrap\">{self.commits(ev.commits)}</td><td>{pr}</td>"
+                        f'<td class="date">{series}</td></tr>')
+        self.table([("Patch", ""), ("Found in", ""), ("Found by", ""), ("Commits", ""),
+                    ("PR", ""), ("Series", "")], rows)
 
     def changes(self, t: TrackReport, anchor: str) -> None:
-        self.add(f'<h3 id="{e(anchor)}">New and removed patches</h3>')
-        if not t.added and not t.removed:
-            self.empty("No patch entered or left the series.")
+        since = self._since()
+        self.add(f'<h3 id="{e(anchor)}">Other changes' + (f" since {e(since)}" if since else "")
+                 + "</h3>")
+        merged = {id(ev) for ev in t.newly_merged}
+        others = [ev for ev in t.events if id(ev) not in merged]
+        if not others:
+            self.empty(f"This is the first report: the {plural(t.counts['patches'], 'patch')} "
+                       "below are what the series carries now; next week's report says what "
+                       "changed." if self.r.first else
+                       "No patch entered or left the series, and nothing was set aside.")
             return
         rows = []
-        for row in t.added:
-            rows.append(f'<tr><td>new</td>{self.patch_cell(row)}'
-                        f'<td class="num" data-v="{row.lines}">+{row.added} −{row.removed}</td>'
-                        f'<td class="date">{e(row.since)}</td></tr>')
-        for item in t.removed:
-            rows.append(f'<tr><td>removed</td><td class="subject" data-v="{e(item.slug)}">'
-                        f'{e(fmt.removed_why(item.outcome))}<span class="slug mono">'
-                        f'{e(item.slug)}</span></td><td class="num"></td>'
-                        f'<td class="date">{e(item.dropped)}</td></tr>')
-        self.table([("Change", ""), ("Patch", ""), ("Lines", "num"), ("Date", "")], rows)
+        for ev in others:
+            kind = e(fmt.EVENT_TITLES[ev.kind])
+            if ev.kind is EventKind.BASE_MOVED:
+                commit = f" ({a(self.gh.commit(ev.to_commit))})" if ev.to_commit else ""
+                rows.append(f'<tr><td class="nowrap">{kind}</td><td class="subject">'
+                            f"<code>{e(ev.base_from)}</code> → <code>{e(ev.base_to)}</code>"
+                            f"{commit}</td><td>{e(ev.detail)}</td>"
+                            f'<td class="date">{e(ev.date)}</td></tr>')
+                continue
+            detail = e(fmt.left_why(ev.kind, ev.detail)) if not ev.carried else e(ev.detail)
+            if ev.kind is EventKind.MERGED and ev.was == "present":
+                detail += " <small>(upstream-present already)</small>"
+            if ev.commits and not ev.carried:
+                detail += f"<br><small>{self.commits(ev.commits)}</small>"
+            if ev.kind is EventKind.NEW:
+                detail = e(plural(ev.lines, "line"))
+            rows.append(f'<tr><td class="nowrap">{kind}</td>{self.event_patch(ev)}'
+                        f'<td>{detail}</td><td class="date">{e(ev.date)}</td></tr>')
+        self.table([("Change", ""), ("Patch", ""), ("What", ""), ("Date", "")], rows)
 
     def waiting(self, t: TrackReport, anchor: str) -> None:
         self.add(f'<h3 id="{e(anchor)}">PRs waiting for review <small>longest first</small>'
                  "</h3>")
         if not t.waiting_review:
-            self.empty("No PR is open.")
+            recorded = sum(1 for r in t.patches if r.submission == "recorded-pr")
+            self.empty("No PR is open" + (
+                f" as far as patchq sync saw; {plural(recorded, 'recorded PR was', 'recorded PRs were')}"
+                " never checked" if recorded else "") + ".")
             return
         now = self.r.generated_at
         rows = []
@@ -384,8 +382,7 @@ class _Page:
             labels = " ".join(f"<code>{e(label)}</code>" for label in row.labels)
             rows.append(f'<tr><td class="nowrap">{a(self.gh.pr(row.pr))}</td>'
                         f"{self.patch_cell(row)}"
-                        f'<td class="num" data-v="{age if age is not None else -1}">'
-                        f"{e(fmt.human_days(age))}</td>"
+                        f'<td class="num" data-v="{_data(age)}">{e(fmt.human_days(age))}</td>'
                         f'<td class="date" data-v="{e(row.updated_at)}">{last}</td>'
                         f"<td>{e(fmt.review_title(row.review))}</td><td>{labels}</td></tr>")
         self.table([("PR", ""), ("Patch", ""), ("Open for", "num"), ("Last activity", ""),
@@ -396,25 +393,35 @@ class _Page:
         if not t.unproposed:
             self.empty("Every patch is upstream, proposed, drafted or downstream-only.")
             return
-        rows = [f'<tr>{self.patch_cell(row)}<td class="nowrap">{e(row.since or "unknown")}</td>'
-                f'<td class="num" data-v="{row.age_days if row.age_days is not None else -1}">'
-                f"{e(fmt.human_days(row.age_days))}</td>"
-                f'<td class="num" data-v="{row.lines}">+{row.added} −{row.removed}</td>'
-                f'<td class="num">{row.files}</td></tr>' for row in t.unproposed]
-        self.table([("Patch", ""), ("Carried since", ""), ("Age", "num"), ("Lines", "num"),
-                    ("Files", "num")], rows)
+        rows = [f"<tr>{self.patch_cell(row)}<td>{e(row.author)}</td>"
+                f"<td>{e(row.disposition)}"
+                + (f"<br><small>{e(row.reason)}</small>" if row.reason else "") + "</td>"
+                f'<td class="date" data-v="{e(row.dated)}">{e(row.dated or "unknown")}'
+                f"<br><small>{e(fmt.human_days(row.dated_days))}</small></td>"
+                f'<td class="date">{e(row.since or "unknown")}</td>'
+                f'<td class="num" data-v="{row.lines}">{fmt.lines_text(row.added, row.removed)}'
+                f'</td><td class="num">{row.files}</td></tr>' for row in t.unproposed]
+        self.table([("Patch", ""), ("Author", ""), ("Disposition", ""), ("Dated", ""),
+                    ("In the series since", ""), ("Lines", "num"), ("Files", "num")], rows)
+        self.add('<p class="muted"><small><b>Dated</b>: the patch\'s own date (mail Date:, '
+                 "DEP-3 Last-Update:). <b>In the series since</b>: when patchq first recorded "
+                 "it in this track (its import, or the export that added it).</small></p>")
 
     def person(self, t: TrackReport, anchor: str) -> None:
         self.add(f'<h3 id="{e(anchor)}">Needs a person</h3>')
         if not t.needs_person:
             self.empty("No conflict and no partial patch.")
             return
-        rows = [f"<tr>{self.patch_cell(item.row)}<td>{e(item.why)}</td>"
-                f"<td>{e(item.detail)}</td></tr>" for item in t.needs_person]
-        self.table([("Patch", ""), ("Why", ""), ("What to do", "")], rows)
+        rows = []
+        for item in t.needs_person:
+            command = (f"patchq push -t {t.name} {item.row.slug}" if item.why == "conflict"
+                       else f"patchq draft -t {t.name} {item.row.slug}")
+            rows.append(f"<tr>{self.patch_cell(item.row)}<td>{e(item.why)}</td>"
+                        f"<td>{e(item.detail)}</td><td><code>{e(command)}</code></td></tr>")
+        self.table([("Patch", ""), ("Why", ""), ("What", ""), ("Command", "")], rows)
 
     def matrix(self, t: TrackReport, anchor: str) -> None:
-        self.add(f'<h3 id="{e(anchor)}">Merge matrix <small>patches × upstream branches'
+        self.add(f'<h3 id="{e(anchor)}">Merge matrix <small>patches × upstream refs'
                  "</small></h3>")
         if not t.matrix_refs:
             self.empty("No upstream branch was checked yet: run patchq status.")
@@ -441,37 +448,34 @@ class _Page:
         self.add('<p class="legend"><span class="m present">✓ present</span>'
                  '<span class="m partial">◐ partial</span>'
                  '<span class="m absent">○ absent</span><span class="m none">– not checked'
+                 "</span><span>a rebase's new base counts as checked for every patch it kept"
                  "</span></p>")
 
     def everything(self, t: TrackReport, anchor: str) -> None:
-        self.add(f'<h3 id="{e(anchor)}">All patches <small>series order; age since each '
-                 "entered the series</small></h3>")
+        self.add(f'<h3 id="{e(anchor)}">All patches <small>series order</small></h3>')
         if not t.patches:
             self.empty("The series is empty.")
             return
         rank = {c: i for i, c in enumerate(CATEGORIES)}
         rows = []
         for row in t.patches:
-            if row.pr:
-                sub = a(self.gh.pr(row.pr))
-            elif row.issue:
-                sub = a(self.gh.issue(row.issue))
-            else:
-                sub = ""
             rows.append(f'<tr><td class="num pos">{row.position}</td>{self.patch_cell(row)}'
                         f'<td data-v="{rank[row.category]}">{self.pill(row)}</td>'
-                        f'<td class="num" data-v="{row.lines}">+{row.added} −{row.removed}</td>'
-                        f'<td class="nowrap">{e(row.since or "unknown")}</td>'
-                        f'<td class="num" data-v="{row.age_days if row.age_days is not None else -1}">'
-                        f"{e(fmt.human_days(row.age_days))}</td>"
-                        f'<td class="nowrap">{sub}</td></tr>')
-        self.table([("#", "pos"), ("Patch", ""), ("Status", ""), ("Lines", "num"),
-                    ("Since", ""), ("Age", "num"), ("PR / issue", "")], rows)
+                        f'<td class="date" data-v="{e(row.checked_at)}">'
+                        f"{e(fmt.checked_text(row))}</td>"
+                        f'<td class="num" data-v="{row.lines}">'
+                        f"{fmt.lines_text(row.added, row.removed)}</td>"
+                        f'<td class="date">{e(row.dated or "unknown")}</td>'
+                        f'<td class="date">{e(row.since or "unknown")}</td>'
+                        f'<td class="nowrap">{self.proposal(row)}</td></tr>')
+        self.table([("#", "pos"), ("Patch", ""), ("Status", ""), ("Checked", ""),
+                    ("Lines", "num"), ("Dated", ""), ("In the series since", ""),
+                    ("PR / issue", "")], rows)
 
     def foot(self) -> None:
         r = self.r
         self.add("</main>", f"<footer>Made by patchq from upstream_map.toml, the series and "
-                 f"{e(r.history_path)} ({r.history_snapshots} earlier snapshots). "
+                 f"{e(r.history_path)} ({plural(r.history_snapshots, 'earlier snapshot')}). "
                  "This page fetches nothing: it works offline.</footer>",
                  f"</div><script>{SCRIPT}</script></body></html>")
 

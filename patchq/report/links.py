@@ -18,12 +18,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 _REF = re.compile(r"^\s*(?:([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+))?#?([0-9]+)\s*$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _HOST = re.compile(r"^https://([A-Za-z0-9.-]+(?::[0-9]+)?)/")
-_GH_ISSUE = re.compile(r"\b(gh-|bpo-)([0-9]{1,7})\b", re.IGNORECASE)
+# CPython's conventions: gh-N names an issue, GH-N a pull request, and a backport's title
+# ends with its PR as "(#N)"
+_MENTION = re.compile(r"(?<![\w-])(?P<kind>gh|GH)-(?P<n>[0-9]{1,7})\b"
+                      r"|(?<=\()#(?P<pr>[0-9]{1,7})(?=\))")
+
+
+def downstream_file(base: str, track: str, file: str) -> str:
+    """The web address of a patch file: ``[upstream] downstream_url`` + its path ("" without
+    one).
+
+    >>> downstream_file("https://github.com/o/r/blob/main/", "3.13", "0001-a b.patch")
+    'https://github.com/o/r/blob/main/series/3.13/0001-a%20b.patch'
+    """
+    if not base.startswith(("https://", "http://")) or not file:
+        return ""
+    return f"{base.rstrip('/')}/series/{quote(track)}/{quote(file)}"
 
 
 @dataclass(frozen=True)
@@ -76,22 +92,41 @@ class GitHub:
         return Link(self.repo, f"{self.web}/{self.repo}")
 
     def split_text(self, text: str) -> list[Link]:
-        """``text`` cut into pieces, CPython's ``gh-N`` / ``bpo-N`` linked to their issues.
+        """``text`` cut into pieces, CPython's ``gh-N`` (issues), ``GH-N`` and a backport's
+        ``(#N)`` (pull requests) linked. The pieces join back to ``text`` exactly.
 
-        >>> [(l.text, l.url) for l in GitHub("python/cpython").split_text("gh-12: fix")]
-        [('gh-12', 'https://github.com/python/cpython/issues/12'), (': fix', '')]
+        >>> [(l.text, l.url.split("cpython/")[-1]) for l in GitHub("python/cpython").split_text(
+        ...     "[3.13] gh-12: fix (GH-34) (#56)") if l.url]
+        [('gh-12', 'issues/12'), ('GH-34', 'pull/34'), ('#56', 'pull/56')]
         """
         if not self.web:
             return [Link(text)]
         pieces: list[Link] = []
         last = 0
-        for match in _GH_ISSUE.finditer(text):
-            if match.group(1).lower() != "gh-":
-                continue  # bpo numbers live on bugs.python.org, not GitHub
+        for match in _MENTION.finditer(text):
             if match.start() > last:
                 pieces.append(Link(text[last:match.start()]))
-            pieces.append(Link(match.group(0), f"{self.web}/{self.repo}/issues/{match.group(2)}"))
+            if match.group("pr"):
+                url = f"{self.web}/{self.repo}/pull/{match.group('pr')}"
+            elif match.group("kind") == "GH":
+                url = f"{self.web}/{self.repo}/pull/{match.group('n')}"
+            else:
+                url = f"{self.web}/{self.repo}/issues/{match.group('n')}"
+            pieces.append(Link(match.group(0), url))
             last = match.end()
         if last < len(text):
             pieces.append(Link(text[last:]))
         return pieces or [Link(text)]
+
+    def url_link(self, value: str) -> Link:
+        """A recorded address (DEP-3 ``Forwarded:``) linked when it is a web address.
+
+        >>> GitHub("").url_link("https://bugs.python.org/issue1").url
+        'https://bugs.python.org/issue1'
+        >>> GitHub("").url_link("yes").url
+        ''
+        """
+        value = (value or "").strip()
+        if re.match(r"^https?://[^\s<>\"']+$", value):
+            return Link(value, value)
+        return Link(value)

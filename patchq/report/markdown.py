@@ -1,10 +1,12 @@
-"""The report as GitHub-flavoured markdown (an issue, a wiki page, a mail). Pure.
+"""The report as GitHub-flavoured markdown (an issue, a wiki page, a job summary). Pure.
 
 Every text that comes from patches or the map is escaped: a subject cannot open a link, a
 table cell, an HTML tag or an emphasis.
 
 >>> escape("a|b <i>*x*</i> & [l](u)")
 'a\\\\|b &lt;i&gt;\\\\*x\\\\*&lt;/i&gt; &amp; \\\\[l\\\\](u)'
+>>> escape(" Allow  this ")  # one space kept at each end: pieces join with their spaces
+' Allow this '
 """
 
 from __future__ import annotations
@@ -12,16 +14,31 @@ from __future__ import annotations
 import re
 
 from . import fmt
-from .links import GitHub, Link
-from .model import CATEGORIES, COUNT_TITLES, Report, TrackReport
+from .fmt import number, plural
+from .links import GitHub, Link, downstream_file
+from .model import (
+    CATEGORIES,
+    COUNT_TITLES,
+    ActionKind,
+    Event,
+    EventKind,
+    PatchRow,
+    Report,
+    TrackReport,
+)
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
 
 
 def escape(value: str) -> str:
-    value = " ".join(str(value).split())
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", value)
+    value = str(value)
+    inner = " ".join(value.split())
+    if inner and value[:1].isspace():
+        inner = " " + inner
+    if inner and value[-1:].isspace():
+        inner += " "
+    inner = inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", inner)
 
 
 def link(item: Link) -> str:
@@ -33,10 +50,6 @@ def link(item: Link) -> str:
 def code(value: str) -> str:
     value = " ".join(str(value).split()).replace("`", "'")
     return f"`{value}`" if value else ""
-
-
-def number(value: int) -> str:
-    return f"{value:,}"
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -55,10 +68,27 @@ class _Writer:
         self.lines.extend(lines)
 
     def subject(self, text: str) -> str:
-        return "".join(link(piece) for piece in self.gh.split_text(text))
+        return "".join(link(piece) for piece in self.gh.split_text(text)).strip()
 
     def pr(self, value: str) -> str:
         return link(self.gh.pr(value)) if value else ""
+
+    def slug(self, track: str, slug: str, file: str) -> str:
+        url = downstream_file(self.report.downstream_url, track, file)
+        return f"[{code(slug)}]({url})" if url else code(slug)
+
+    def commits(self, commits: tuple[str, ...]) -> str:
+        shown = ", ".join(link(self.gh.commit(c)) for c in commits[:3])
+        return shown + (f" and {len(commits) - 3} more" if len(commits) > 3 else "")
+
+    def proposal(self, row: PatchRow) -> str:
+        if row.pr:
+            return self.pr(row.pr) + (" (recorded, not checked)" if not row.pr_checked else "")
+        if row.issue:
+            return link(self.gh.issue(row.issue))
+        if row.forwarded and row.submission == "forwarded":
+            return "forwarded: " + link(self.gh.url_link(row.forwarded))
+        return ""
 
     # -- parts ----------------------------------------------------------------------------------
 
@@ -73,6 +103,9 @@ class _Writer:
             self.add(f"Generated {r.generated_at}. {escape(r.baseline_note.capitalize())}.")
         if r.baseline_at and r.baseline_note:
             self.add("", f"Note: {escape(r.baseline_note)}.")
+        if r.replayed:
+            self.add("", f"{plural(r.replayed, 'earlier snapshot')} rebuilt from the patch "
+                     "repo's git history (`--replay`).")
         notes = []
         if r.never_checked:
             notes.append("No upstream status is recorded yet: every patch is *never checked*. "
@@ -81,6 +114,24 @@ class _Writer:
         notes.extend(escape(p) for p in r.problems)
         for note in notes:
             self.add("", f"> **Warning:** {note}")
+        self.add("")
+
+    def actions(self) -> None:
+        self.add("## To do this week", "")
+        if not self.report.actions:
+            self.add("Nothing: every patch is checked, proposed or decided.", "")
+            return
+        for n, action in enumerate(self.report.actions, 1):
+            track = f" ({code(action.track)})" if action.track and len(self.report.tracks) > 1 \
+                else ""
+            names = ", ".join(code(s) for s in action.slugs)
+            if action.more:
+                names += f" and {action.more:,} more"
+            detail = f" {escape(action.detail)}." if action.detail else ""
+            self.add(f"{n}. **{escape(action.title)}**{track}: {code(action.command)}"
+                     + (f" — {names}" if names and action.kind is not ActionKind.RESOLVE
+                        else "")
+                     + "." + detail)
         self.add("")
 
     def summary(self) -> None:
@@ -123,62 +174,96 @@ class _Writer:
         self.everything(t)
 
     def trend(self, t: TrackReport) -> None:
-        points = [p for p in self.report.trend if t.name in p.tracks]
+        points = fmt.trend_points(self.report.trend, t.name)
         if len(points) < 2:
-            self.add("Trend: one snapshot so far; the trend grows with every report.", "")
+            self.add("Trend: one snapshot so far; the trend grows with every report "
+                     "(`patchq report --replay` rebuilds past ones from git).", "")
             return
-        patches = [p.tracks[t.name][0] for p in points]
-        lines = [p.tracks[t.name][1] for p in points]
+        patches = [p.patches for _, p in points]
+        lines = [p.lines for _, p in points]
         shown = points[-26:]
-        self.add(f"Trend over {len(shown)} reports ({shown[0].date} → {shown[-1].date}):", "",
-                 f"- patches carried {code(fmt.sparkline(patches))} "
+        self.add(f"Trend over {plural(len(shown), 'report')} ({shown[0][0]} → {shown[-1][0]}):",
+                 "", f"- patches carried {code(fmt.sparkline(patches))} "
                  f"{number(patches[-len(shown)])} → {number(patches[-1])}",
                  f"- lines of delta {code(fmt.sparkline(lines))} "
-                 f"{number(lines[-len(shown)])} → {number(lines[-1])}", "")
+                 f"{number(lines[-len(shown)])} → {number(lines[-1])}")
+        old, now = shown[0][1].states, shown[-1][1].states
+        moved = [f"{fmt.category_title(c)} {number(old.get(c, 0))} → {number(now.get(c, 0))}"
+                 for c in CATEGORIES if old.get(c, 0) or now.get(c, 0)]
+        if moved:
+            self.add("- by state: " + ", ".join(moved))
+        for day, before, after in fmt.base_changes(shown):
+            self.add(f"- base moved {code(before)} → {code(after)} on {day}")
+        self.add("")
+
+    def _since(self) -> str:
+        r = self.report
+        return r.baseline_at[:10] if r.baseline_at else r.cutoff
 
     def merged(self, t: TrackReport) -> None:
-        r = self.report
-        since = r.baseline_at[:10] if r.baseline_at else r.cutoff
+        since = self._since()
         self.add(f"### Newly merged upstream since {since}" if since else
                  "### Newly merged upstream", "")
         if not t.newly_merged:
             self.add("Nothing new.", "")
             return
-        for item in t.newly_merged:
-            parts = [code(item.slug) + (f" — {self.subject(item.subject)}" if item.subject else "")]
-            for ref in item.refs:
-                commits = ", ".join(link(self.gh.commit(c)) for c in ref.commits[:3])
-                how = ", ".join(ref.methods)
-                detail = "; ".join(x for x in (how, commits) if x)
-                parts.append(f"in {code(ref.ref)}" + (f" ({detail})" if detail else ""))
-            if item.pr:
-                merged = f" merged {item.pr_merged_at[:10]}" if item.pr_merged_at else ""
-                parts.append(f"PR {self.pr(item.pr)}{merged}")
-            if item.dropped or not item.carried:
-                parts.append("dropped from the series" +
-                             (f" on {item.dropped}" if item.dropped else ""))
-            self.add("- " + " · ".join(parts))
-        self.add("")
+        rows = []
+        for e in t.newly_merged:
+            refs = ", ".join(code(ref.ref) for ref in e.refs)
+            pr = self.pr(e.pr) + (f" merged {e.pr_merged_at[:10]}" if e.pr_merged_at else "")
+            where = (f"dropped {e.date}" if e.date else "dropped") if not e.carried \
+                else "still carried"
+            rows.append([self.slug(t.name, e.slug, e.file if e.carried else ""),
+                         self.subject(e.subject) or "(subject unknown)", refs,
+                         escape(", ".join(e.methods)), self.commits(e.commits), pr, where])
+        self.add(f"{plural(len(rows), 'patch', 'patches')} upstream now has:", "",
+                 *_table(["patch", "subject", "in", "found by", "commits", "PR", "series"],
+                         rows), "")
+
+    def _event_line(self, t: TrackReport, e: Event) -> str:
+        title = fmt.EVENT_TITLES[e.kind]
+        if e.kind is EventKind.BASE_MOVED:
+            commit = f" ({link(self.gh.commit(e.to_commit))})" if e.to_commit else ""
+            when = f" on {e.date}" if e.date else ""
+            detail = f": {escape(e.detail)}" if e.detail else ""
+            return f"- {title}: {code(e.base_from)} → {code(e.base_to)}{commit}{when}{detail}"
+        name = self.slug(t.name, e.slug, e.file if e.carried else "")
+        subject = f" — {self.subject(e.subject)}" if e.subject else ""
+        parts = []
+        if not e.carried:
+            parts.append(fmt.left_why(e.kind, e.detail) + (f" on {e.date}" if e.date else ""))
+            if e.kind is EventKind.MERGED and e.was == "present":
+                parts.append("it was upstream-present already")
+            if e.commits:
+                parts.append(self.commits(e.commits))
+        elif e.detail:
+            parts.append(escape(e.detail))
+        if e.kind is EventKind.NEW and e.lines:
+            parts.append(plural(e.lines, "line"))
+        tail = f" ({'; '.join(parts)})" if parts else ""
+        return f"- {title}: {name}{subject}{tail}"
 
     def changes(self, t: TrackReport) -> None:
-        self.add("### New and removed patches", "")
-        if not t.added and not t.removed:
-            self.add("No patch entered or left the series." if t.baseline_counts is not None
-                     or self.report.cutoff else "Nothing to compare with yet.", "")
+        self.add("### Other changes" + (f" since {self._since()}" if self._since() else ""), "")
+        merged = {id(e) for e in t.newly_merged}
+        others = [e for e in t.events if id(e) not in merged]
+        if self.report.first and not others:
+            self.add(f"This is the first report: the {plural(t.counts['patches'], 'patch')} "
+                     "below are what the series carries now; next week's report says what "
+                     "changed.", "")
             return
-        for row in t.added:
-            self.add(f"- new: {code(row.slug)} — {self.subject(row.subject)} "
-                     f"({escape(fmt.size_text(row))})")
-        for item in t.removed:
-            when = f" on {item.dropped}" if item.dropped else ""
-            self.add(f"- removed: {code(item.slug)} — {escape(fmt.removed_why(item.outcome))}"
-                     f"{when}")
-        self.add("")
+        if not others:
+            self.add("No patch entered or left the series, and nothing was set aside.", "")
+            return
+        self.add(*(self._event_line(t, e) for e in others), "")
 
     def waiting(self, t: TrackReport) -> None:
         self.add("### PRs waiting for review (longest first)", "")
         if not t.waiting_review:
-            self.add("No PR is open.", "")
+            recorded = sum(1 for r in t.patches if r.submission == "recorded-pr")
+            self.add("No PR is open" + (f" as far as `patchq sync` saw; "
+                                        f"{plural(recorded, 'recorded PR was', 'recorded PRs were')}"
+                                        " never checked" if recorded else "") + ".", "")
             return
         now = self.report.generated_at
         rows = []
@@ -198,18 +283,26 @@ class _Writer:
         if not t.unproposed:
             self.add("Every patch is upstream, proposed, drafted or downstream-only.", "")
             return
-        rows = [[code(row.slug), self.subject(row.subject), row.since or "unknown",
-                 fmt.human_days(row.age_days), escape(fmt.size_text(row))]
+        rows = [[self.slug(t.name, row.slug, row.file), self.subject(row.subject),
+                 escape(row.author), row.disposition, escape(row.reason),
+                 row.dated or "unknown", row.since or "unknown", escape(fmt.size_text(row))]
                 for row in t.unproposed]
-        self.add(*_table(["patch", "subject", "carried since", "age", "size"], rows), "")
+        self.add(*_table(["patch", "subject", "author", "disposition", "reason", "dated",
+                          "in the series since", "size"], rows), "",
+                 "*dated*: the patch's own date (mail `Date:`, DEP-3 `Last-Update:`); *in the "
+                 "series since*: when patchq first recorded it in this track.", "")
 
     def person(self, t: TrackReport) -> None:
         self.add("### Needs a person", "")
         if not t.needs_person:
             self.add("No conflict and no partial patch.", "")
             return
-        rows = [[code(item.row.slug), item.why, escape(item.detail)] for item in t.needs_person]
-        self.add(*_table(["patch", "why", "what"], rows), "")
+        rows = []
+        for item in t.needs_person:
+            command = (f"patchq push -t {t.name} {item.row.slug}" if item.why == "conflict"
+                       else f"patchq draft -t {t.name} {item.row.slug}")
+            rows.append([code(item.row.slug), item.why, escape(item.detail), code(command)])
+        self.add(*_table(["patch", "why", "what", "command"], rows), "")
 
     def matrix(self, t: TrackReport) -> None:
         self.add("### Merge matrix", "")
@@ -224,7 +317,8 @@ class _Writer:
                 cells.append(fmt.STATE_SYMBOLS.get(state.state, "?") if state else "–")
             rows.append(cells)
         self.add(*_table(["#", "patch", *(code(r) for r in t.matrix_refs)], rows), "",
-                 "✓ present · ◐ partial · ○ absent · – not checked", "")
+                 "✓ present · ◐ partial · ○ absent · – not checked; a rebase's new base "
+                 "counts as checked for every patch it kept.", "")
 
     def everything(self, t: TrackReport) -> None:
         self.add("### All patches (series order)", "")
@@ -233,12 +327,12 @@ class _Writer:
             return
         rows = []
         for row in t.patches:
-            sub = self.pr(row.pr) or (link(self.gh.issue(row.issue)) if row.issue else "")
-            rows.append([str(row.position), code(row.slug), self.subject(row.subject),
-                         escape(fmt.status_text(row)), f"+{row.added} −{row.removed}",
-                         row.since or "unknown", fmt.human_days(row.age_days), sub])
-        self.add(*_table(["#", "patch", "subject", "status", "lines", "since", "age", "PR/issue"],
-                         rows), "")
+            rows.append([str(row.position), self.slug(t.name, row.slug, row.file),
+                         self.subject(row.subject), escape(fmt.status_text(row)),
+                         escape(fmt.checked_text(row)), fmt.lines_text(row.added, row.removed),
+                         row.dated or "unknown", row.since or "unknown", self.proposal(row)])
+        self.add(*_table(["#", "patch", "subject", "status", "checked", "lines", "dated",
+                          "in the series since", "PR/issue"], rows), "")
 
 
 def render(report: Report) -> str:
@@ -247,9 +341,10 @@ def render(report: Report) -> str:
     if not report.tracks:
         w.add("No track to report.", "")
     else:
+        w.actions()
         w.summary()
         for t in report.tracks:
             w.track(t)
     w.add(f"_Made by patchq from upstream\\_map.toml, the series and "
-          f"{escape(report.history_path)} ({report.history_snapshots} earlier snapshots)._")
+          f"{escape(report.history_path)} ({plural(report.history_snapshots, 'earlier snapshot')})._")
     return "\n".join(w.lines).rstrip() + "\n"

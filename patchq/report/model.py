@@ -1,50 +1,39 @@
-"""The report's data, and how one patch is read from the map and classified. Pure.
+"""The report's values: what it reads (inputs) and what it says (outputs). Pure, no I/O.
 
 The command gathers a :class:`ReportInput` (the map's records, each track's series with sizes,
-the history) and calls ``compute.build_report``; the renderers (markdown, HTML, JSON) only
-format the :class:`Report`.
+the track's last rebase, the history); ``compute.build_report`` turns it into a
+:class:`Report`; the renderers (markdown, HTML, JSON) only format it. How one patch is read
+from the map and given its state is in :mod:`patchq.report.records`; the week's events in
+:mod:`patchq.report.events`; the action list in :mod:`patchq.report.actions`.
 
-Every carried patch of a track falls in exactly one category, the first rule that holds:
+Every number of the report has one source, named here once:
 
-1. ``present``: an upstream ref recorded for the track has it (``state = "present"``), or its
-   PR was merged after the last upstream check (or nothing was checked);
-2. ``partial``: an upstream ref has some of its hunks;
-3. ``downstream_only``: its disposition is ``downstream-only``;
-4. ``submitted``: a PR is open for review;
-5. ``drafted``: a draft exists (``drafts/SLUG/``, a draft branch, an issue, or a draft PR);
-6. ``unproposed``: none of these (a closed PR counts here too).
-
->>> classify({"disposition": "downstream-only"}, {}, False)
-'downstream_only'
->>> classify({"pr": "python/cpython#1"}, {"upstream": {"main": {"state": "partial"}}}, False)
-'partial'
->>> classify({"github": {"submission": "merged-pr", "pr_merged_at": "2026-01-02T00:00:00Z"}},
-...          {"upstream": {"main": {"state": "absent", "checked_at": "2026-01-01T00:00:00Z"}}},
-...          False)
-'present'
+- a patch's state (``category``): the map (``records.classify``);
+- sizes: the patch files of the series;
+- upstream evidence: ``[...upstream."<ref>"]`` tables (``patchq status``, ``patchq rebase``),
+  the per-track ``outcome``/``evidence`` and the track's ``last_rebase`` (``patchq rebase``);
+- PR and issue states: ``[patches.<slug>.github]`` (``patchq sync``); a PR or issue recorded
+  by a person or ``import`` that sync never saw is *recorded, not checked*;
+- the week: the baseline snapshot of the history file.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from .history import (
-    HistoryProblem,
-    Snapshot,
-    format_time,
-    parse_time,
-)
+from .history import HistoryProblem, Snapshot
 
-CATEGORIES = ("present", "partial", "submitted", "drafted", "unproposed", "downstream_only")
+CATEGORIES = ("present", "partial", "submitted", "forwarded", "drafted", "unproposed",
+              "downstream_only")
 CATEGORY_TITLES = {
     "present": "upstream-present",
     "partial": "partial",
     "submitted": "submitted (open PR)",
+    "forwarded": "forwarded",
     "drafted": "drafted",
     "unproposed": "not yet proposed",
     "downstream_only": "downstream-only",
@@ -56,13 +45,42 @@ COUNT_TITLES = {"patches": "patches carried", "lines": "lines of delta", "added"
                 "never_checked": "never checked", "needs_person": "need a person"}
 STATE_ORDER = {"present": 2, "partial": 1, "absent": 0}
 
+# The lines chart counts each patch up to this many lines, so that one bulk patch (a vendored
+# library, regenerated files) does not hide the rest; the true total is printed beside it.
+LINES_CAP = 250
+
+
+class EventKind(str, Enum):
+    """What happened to a patch (or a track) since the baseline."""
+
+    MERGED = "merged"  # upstream has it: a rebase dropped it, or a check found it present
+    OBSOLETE = "obsolete"  # a rebase dropped it: the files it changes are gone upstream
+    DROPPED = "dropped"  # a person dropped it (resolved to no change, or skipped it)
+    REMOVED = "removed"  # it left the series by hand (no rebase outcome says why)
+    SET_ASIDE = "set_aside"  # a rebase could not apply it and set it aside for a person
+    NEW = "new"  # it entered the series
+    CHANGED = "changed"  # a rebase changed its lines, or its state moved
+    BASE_MOVED = "base_moved"  # the track moved to another upstream base
+
+
+class ActionKind(str, Enum):
+    """One thing a maintainer should do this week."""
+
+    RESOLVE = "resolve"  # a set-aside patch: patchq push SLUG, resolve, refresh
+    STATUS = "status"  # nothing says where upstream stands: patchq status
+    SYNC = "sync"  # PR and issue states are missing or old: patchq sync
+    REVIEW = "review"  # drafts written, not opened: review, then patchq draft SLUG --open
+    DRAFT = "draft"  # upstreamable and never proposed: patchq draft SLUG
+    PARTIAL = "partial"  # upstream has part of it: drop the rest, or propose it
+    DECIDE = "decide"  # never proposed, no disposition: patchq record SLUG disposition=...
+
 
 # -- inputs -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PatchInput:
-    """One patch of a track's series, as read from disk."""
+    """One patch of a track's series, as read from disk (or from the patch repo's git)."""
 
     slug: str
     file: str
@@ -73,6 +91,24 @@ class PatchInput:
     files: int = 0
     has_draft: bool = False  # drafts/SLUG/ exists in the patch repo
     problem: str = ""  # why its size could not be counted ("" when it could)
+    date: str = ""  # the patch's own date (mail Date:, DEP-3 Last-Update:), YYYY-MM-DD
+    paths: tuple[str, ...] = ()  # the files it touches
+
+    @property
+    def lines(self) -> int:
+        return self.added + self.removed
+
+
+@dataclass(frozen=True)
+class RebaseInput:
+    """``[tracks."<T>".last_rebase]``: what the track's last rebase did."""
+
+    from_ref: str
+    to_ref: str
+    at: str  # when (UTC ISO time)
+    from_commit: str = ""
+    to_commit: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)  # outcome -> patches
 
 
 @dataclass(frozen=True)
@@ -82,6 +118,7 @@ class TrackInput:
     base: str
     base_commit: str = ""
     patches: tuple[PatchInput, ...] = ()
+    last_rebase: RebaseInput | None = None
 
 
 @dataclass(frozen=True)
@@ -91,14 +128,28 @@ class ReportInput:
     records: Mapping[str, Mapping[str, Any]]  # [patches.<slug>] of the map, as plain values
     github: str = ""  # [upstream] github
     upstream_url: str = ""  # [upstream] url
+    downstream_url: str = ""  # [upstream] downstream_url: links to the patch files
     history: tuple[Snapshot, ...] = ()
     history_problems: tuple[HistoryProblem, ...] = ()
     history_path: str = "patchq-history.jsonl"
     since: str | None = None  # None: a week ago; "last"; or YYYY-MM-DD
     selected: tuple[str, ...] = ()  # tracks to show (empty: all)
+    # patches no longer in a series, as the patch repo's git last had them (track -> slug ->
+    # patch): the subject of a patch a rebase dropped
+    gone: Mapping[str, Mapping[str, PatchInput]] = field(default_factory=dict)
+    replayed: int = 0  # snapshots rebuilt from git by --replay in this run
 
 
 # -- outputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence that upstream has (part of) a patch: how, which commits."""
+
+    method: str
+    commits: tuple[str, ...] = ()
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,10 +157,18 @@ class RefState:
     ref: str
     state: str  # absent, partial, present
     checked_at: str = ""
-    commits: tuple[str, ...] = ()
-    methods: tuple[str, ...] = ()
+    evidence: tuple[EvidenceItem, ...] = ()
     hunks_present: int = 0
     hunks_total: int = 0
+    by: str = "status"  # what recorded it: status (or a rebase's table), rebase (its outcome)
+
+    @property
+    def commits(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for item in self.evidence for c in item.commits))
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.method for item in self.evidence if item.method))
 
 
 @dataclass(frozen=True)
@@ -126,14 +185,14 @@ class PatchRow:
     removed: int
     files: int
     category: str
-    since: str  # the date it entered the series ("" when unknown)
-    age_days: int | None
+    since: str  # the date it entered the series, as patchq recorded it ("" when unknown)
+    age_days: int | None  # days since ``since``
     disposition: str
     reason: str
-    checked: bool  # some upstream or GitHub state was ever recorded
+    checked: bool  # some upstream or GitHub state was ever recorded (status, rebase, sync)
     checked_at: str  # the newest check
     refs: tuple[RefState, ...]
-    submission: str
+    submission: str  # Submission values, "recorded-pr" (sync never saw it) or "forwarded"
     issue: str
     pr: str
     pr_state: str
@@ -150,10 +209,38 @@ class PatchRow:
     outcome: str
     needs_person: bool
     problem: str = ""
+    dated: str = ""  # the patch's own date (YYYY-MM-DD, "" when it has none)
+    dated_days: int | None = None  # days since ``dated``
+    paths: tuple[str, ...] = ()
+    forwarded: str = ""  # DEP-3 Forwarded: as import recorded it
+    github_checked_at: str = ""  # when sync last read this patch's PR or issue
+    checked_by: tuple[str, ...] = ()  # status, rebase, sync
+    conflict_files: tuple[str, ...] = ()  # a set-aside patch's conflicting files, when known
 
     @property
     def lines(self) -> int:
         return self.added + self.removed
+
+    @property
+    def carried_since(self) -> str:
+        """The older of the patch's own date and the day it entered the series."""
+        known = [d for d in (self.dated, self.since) if d]
+        return min(known) if known else ""
+
+    @property
+    def pr_checked(self) -> bool:
+        return bool(self.pr) and bool(self.pr_state)
+
+    @property
+    def conflict_text(self) -> str:
+        """Which files a set-aside patch conflicts in (recorded by the rebase), else the files
+        it touches."""
+        for files, verb in ((self.conflict_files, "conflicts in"), (self.paths, "touches")):
+            if files:
+                more = len(files) - 3
+                return f"{verb} {', '.join(files[:3])}" + (f" and {more} more" if more > 0
+                                                            else "")
+        return ""
 
     def ref(self, name: str) -> RefState | None:
         for ref in self.refs:
@@ -163,25 +250,44 @@ class PatchRow:
 
 
 @dataclass(frozen=True)
-class MergedItem:
-    """A patch found upstream since the baseline (or a PR merged since the cutoff)."""
+class Event:
+    """Something that happened since the baseline, with what says so."""
 
-    slug: str
-    subject: str
-    refs: tuple[RefState, ...]  # refs where it is present
-    pr: str
-    pr_merged_at: str
-    pr_merge_commit: str
-    dropped: str  # the date a rebase dropped it ("" while still carried)
-    carried: bool
+    kind: EventKind
+    track: str
+    slug: str = ""
+    subject: str = ""
+    file: str = ""
+    date: str = ""  # YYYY-MM-DD: dropped, rebased, entered the series
+    carried: bool = True  # still in the series
+    was: str = ""  # the state at the baseline ("" when unknown or new)
+    now: str = ""  # the state now ("" when it left)
+    refs: tuple[RefState, ...] = ()  # upstream refs that have it, with their evidence
+    evidence: tuple[EvidenceItem, ...] = ()  # the rebase's own evidence
+    outcome: str = ""  # the rebase outcome behind it
+    pr: str = ""
+    pr_merged_at: str = ""
+    pr_merge_commit: str = ""
+    lines: int = 0
+    detail: str = ""  # one line: what changed, which files conflict, where the base went
+    base_from: str = ""
+    base_to: str = ""
+    to_commit: str = ""
 
+    @property
+    def all_evidence(self) -> tuple[EvidenceItem, ...]:
+        seen: dict[tuple, EvidenceItem] = {}
+        for item in (*self.evidence, *(e for r in self.refs for e in r.evidence)):
+            seen.setdefault((item.method, item.commits, item.detail), item)
+        return tuple(seen.values())
 
-@dataclass(frozen=True)
-class RemovedItem:
-    slug: str
-    was: str  # its category in the baseline
-    outcome: str  # the rebase outcome recorded for it ("" when it left by hand)
-    dropped: str
+    @property
+    def commits(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for item in self.all_evidence for c in item.commits))
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i.method for i in self.all_evidence if i.method))
 
 
 @dataclass(frozen=True)
@@ -189,6 +295,37 @@ class PersonItem:
     row: PatchRow
     why: str  # conflict, partial
     detail: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One line of the action list: what to do, the command, and for which patches."""
+
+    kind: ActionKind
+    track: str
+    title: str
+    command: str
+    slugs: tuple[str, ...] = ()
+    detail: str = ""
+    more: int = 0  # further patches of the same kind, not listed
+
+
+@dataclass(frozen=True)
+class TrendTrack:
+    patches: int
+    lines: int
+    base: str
+    states: Mapping[str, int] = field(default_factory=dict)  # category -> patches
+    # category -> (lines, lines with each patch counted up to LINES_CAP); None when the
+    # snapshot did not record them (written by an older patchq)
+    sizes: Mapping[str, tuple[int, int]] | None = None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    date: str
+    tracks: dict[str, TrendTrack]
+    current: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,25 +338,34 @@ class TrackReport:
     baseline_counts: dict[str, int] | None
     baseline_base: str
     patches: tuple[PatchRow, ...]
-    newly_merged: tuple[MergedItem, ...]
-    added: tuple[PatchRow, ...]
-    removed: tuple[RemovedItem, ...]
+    events: tuple[Event, ...]
     waiting_review: tuple[PatchRow, ...]
     unproposed: tuple[PatchRow, ...]
     needs_person: tuple[PersonItem, ...]
     matrix_refs: tuple[str, ...]
+    last_rebase: RebaseInput | None = None
+    over_cap: tuple[PatchRow, ...] = ()  # patches larger than LINES_CAP, largest first
 
     def delta(self, key: str) -> int | None:
         if self.baseline_counts is None or key not in self.baseline_counts:
             return None
         return self.counts.get(key, 0) - self.baseline_counts[key]
 
+    def of_kind(self, *kinds: EventKind) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.kind in kinds)
 
-@dataclass(frozen=True)
-class TrendPoint:
-    date: str
-    tracks: dict[str, tuple[int, int]]  # track -> (patches, lines)
-    current: bool = False
+    @property
+    def newly_merged(self) -> tuple[Event, ...]:
+        """Found upstream since the baseline (not already upstream-present then)."""
+        return tuple(e for e in self.of_kind(EventKind.MERGED) if e.was != "present")
+
+    @property
+    def added(self) -> tuple[Event, ...]:
+        return self.of_kind(EventKind.NEW)
+
+    @property
+    def removed(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if not e.carried and e.slug)
 
 
 @dataclass(frozen=True)
@@ -240,124 +386,13 @@ class Report:
     history_problems: tuple[HistoryProblem, ...]
     snapshot: Snapshot  # this run's snapshot, for the history file
     problems: tuple[str, ...]
+    actions: tuple[Action, ...] = ()
+    downstream_url: str = ""
+    first: bool = False  # no earlier snapshot at all: nothing is "new" yet
+    replayed: int = 0
 
     @property
     def never_checked(self) -> bool:
         """True when no patch of the report has any recorded status."""
         return all(not row.checked for t in self.tracks for row in t.patches) and \
             any(t.patches for t in self.tracks)
-
-
-# -- reading map values -------------------------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    """A map value as text; TOML dates and times become ISO strings (times in UTC with Z).
-
-    >>> text(date(2026, 1, 2)), text(None), text(3)
-    ('2026-01-02', '', '3')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return format_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def table_of(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-@lru_cache(maxsize=4096)
-def time_key(value: str) -> str:
-    """A sortable UTC form of a time ("" stays "")."""
-    if not value:
-        return ""
-    try:
-        return format_time(parse_time(value))
-    except ValueError:
-        return ""
-
-
-def submission_of(record: Mapping[str, Any]) -> str:
-    github = table_of(record.get("github"))
-    recorded = text(github.get("submission")) or text(record.get("submission"))
-    if recorded:
-        return recorded
-    if record.get("pr"):
-        return "open-pr"
-    if record.get("issue"):
-        return "issue"
-    return "none"
-
-
-def refs_of(per_track: Mapping[str, Any]) -> tuple[RefState, ...]:
-    refs = []
-    for name, value in table_of(per_track.get("upstream")).items():
-        table = table_of(value)
-        state = text(table.get("state"))
-        if state not in STATE_ORDER:
-            continue
-        commits: list[str] = []
-        methods: list[str] = []
-        for item in table.get("evidence", []) or []:
-            item = table_of(item)
-            method = text(item.get("method"))
-            if method and method not in methods:
-                methods.append(method)
-            for sha in item.get("commits", []) or []:
-                if text(sha) not in commits:
-                    commits.append(text(sha))
-        refs.append(RefState(ref=str(name), state=state, checked_at=time_key(
-            text(table.get("checked_at"))), commits=tuple(commits), methods=tuple(methods),
-            hunks_present=_int(table.get("hunks_present")),
-            hunks_total=_int(table.get("hunks_total"))))
-    return tuple(sorted(refs, key=lambda r: ref_sort_key(r.ref)))
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def ref_sort_key(ref: str) -> tuple:
-    """Branches in version order, ``main`` last, other names after that.
-
-    >>> sorted(["main", "3.13", "3.9", "feature", "3.12"], key=ref_sort_key)
-    ['3.9', '3.12', '3.13', 'main', 'feature']
-    """
-    if ref in ("main", "master"):
-        return (1, (), ref)
-    parts = re.split(r"[.\-_]", ref.lstrip("v"))
-    if all(p.isdigit() for p in parts):
-        return (0, tuple(int(p) for p in parts), ref)
-    return (2, (), ref)
-
-
-def classify(record: Mapping[str, Any], per_track: Mapping[str, Any], has_draft: bool,
-             refs: tuple[RefState, ...] | None = None) -> str:
-    """The category of a patch on a track (module docstring)."""
-    if refs is None:
-        refs = refs_of(per_track)
-    github = table_of(record.get("github"))
-    submission = submission_of(record)
-    states = {r.state for r in refs}
-    if "present" in states:
-        return "present"
-    if submission == "merged-pr":
-        merged_at = time_key(text(github.get("pr_merged_at")))
-        newest_check = max((r.checked_at for r in refs), default="")
-        if not refs or not newest_check or (merged_at and merged_at > newest_check):
-            return "present"
-    if "partial" in states:
-        return "partial"
-    if text(record.get("disposition")) == "downstream-only":
-        return "downstream_only"
-    if submission == "open-pr":
-        return "submitted"
-    if submission in ("draft-pr", "issue") or record.get("branch") or has_draft:
-        return "drafted"
-    return "unproposed"
