@@ -204,7 +204,7 @@ def test_a_recorded_pr_sync_never_saw_is_not_an_open_pr():
     assert len(sync) == 1 and sync[0].command == "patchq sync"
     # a never synced, b synced 15 days before now: stale for a weekly report
     assert sync[0].slugs == ("a", "b")
-    assert "1 recorded PR or issue never checked" in sync[0].title
+    assert "1 recorded PR or issue not yet read from GitHub" in sync[0].title
     assert "1 last checked over 7 days ago" in sync[0].title
 
 

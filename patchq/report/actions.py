@@ -106,7 +106,7 @@ def actions_of(tracks: tuple[TrackReport, ...], now: datetime) -> tuple[Action, 
                 why = []
                 if never:
                     why.append(f"{plural(never, 'recorded PR or issue', 'recorded PRs or issues')}"
-                               " never checked")
+                               " not yet read from GitHub")
                 if len(stale) > never:
                     why.append(f"{len(stale) - never} last checked over {STALE_DAYS} days ago")
                 slugs, more = _names(stale)
