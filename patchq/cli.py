@@ -136,10 +136,24 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
         click.echo(f"{len(result.not_applying)} do not apply on {base}:")
         for slug, details in result.not_applying:
             click.echo(f"  {slug}: {details}")
+        click.echo(f"next: `patchq checkout {track} --partial` builds the "
+                   f"{len(result.slugs) - len(result.not_applying)} that apply and sets these "
+                   f"aside; `patchq push PATCH` then applies each for you to resolve")
     else:
         click.echo(f"all {len(result.slugs)} apply on {base}")
+    _echo_fuzzy(result.fuzzy, track)
     if result.seeded_text():
         click.echo(result.seeded_text())
+
+
+def _echo_fuzzy(fuzzy, track: str) -> None:
+    """Name the patches that applied only as GNU patch applies them, and how."""
+    if not fuzzy:
+        return
+    click.echo(f"{len(fuzzy)} apply only as GNU patch would (their files are kept byte for "
+               f"byte; `patchq export {track} --refresh` rewrites them clean):")
+    for slug, notes in fuzzy:
+        click.echo(f"  {slug}: {'; '.join(notes)}")
 
 
 # -- list -------------------------------------------------------------------------------------
@@ -184,14 +198,20 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
 @click.option("--branch", metavar="NAME", help="Queue branch name (default patchq/TRACK).")
 @click.option("--force", is_flag=True,
               help="Rebuild the queue branch even if it holds commits never exported.")
+@click.option("--partial", is_flag=True,
+              help="Build the patches that apply and set the others aside (marked needs_person "
+                   "in the map) for `patchq push PATCH` to merge with conflict markers.")
 @pass_options
-def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None:
+def checkout(opts: Options, track: str, branch: str | None, force: bool, partial: bool) -> None:
     """Build TRACK's queue branch in the upstream clone and check it out.
 
     The branch (patchq/TRACK) holds the track's base plus one commit per patch, with the
     patch's author, date and description and a `Patchq-Slug:` trailer. Patches apply in a
-    scratch index with 3-way fallback; one that does not apply stops the command, naming the
-    patch and its failing hunks, and nothing moves. Refused: a work tree with uncommitted
+    scratch index with 3-way fallback, then as GNU `patch -p1` would (offsets, fuzz up to 2,
+    CRLF/LF line endings reconciled; each such patch is named with its hunks, and its file
+    stays as it is until `patchq export TRACK --refresh`); one that does not apply stops the
+    command, naming the patch and its failing hunks, and nothing moves (with --partial it is
+    set aside instead). Refused: a work tree with uncommitted
     changes, and a queue branch holding commits never exported (unless --force). No other
     branch is touched. The same series on the same base always gives the same commits.
     """
@@ -199,12 +219,17 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None
     from .commands.checkout import checkout as run
 
     with ui.progress("applying") as bar:
-        result = run(opts.workspace(), track, branch, force, progress=bar)
+        result = run(opts.workspace(), track, branch, force, progress=bar, partial=partial)
     state = "already up to date" if result.unchanged else "built"
     click.echo(f"{result.branch}: {state}, {result.patches} patches on {result.base} "
                f"({result.base_commit[:12]}), tip {result.tip[:12]}")
     if result.three_way:
         click.echo(f"applied with 3-way merge: {', '.join(result.three_way)}")
+    _echo_fuzzy(result.fuzzy, track)
+    if result.newly_aside:
+        click.echo(f"set aside, they do not apply on {result.base}: "
+                   f"{', '.join(result.newly_aside)}; `patchq push {result.newly_aside[0]}` "
+                   "applies one with conflict markers (or .rej files) for you to resolve")
     if result.set_aside:
         click.echo(f"left out, set aside by a rebase: {', '.join(result.set_aside)} "
                    f"(`patchq push PATCH` merges one 3-way at its place)")
@@ -216,8 +241,11 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool) -> None
 @click.argument("track", callback=_track_cb)
 @click.option("--branch", metavar="NAME", help="Queue branch name (default patchq/TRACK).")
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option("--refresh", is_flag=True,
+              help="Also rewrite, from their commits, the files that apply only with a 3-way "
+                   "merge, fuzz or line endings reconciled (their description is kept).")
 @pass_options
-def export(opts: Options, track: str, branch: str | None, dry_run: bool) -> None:
+def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh: bool) -> None:
     """Write TRACK's queue branch back into series/TRACK/.
 
     A patch whose description and diff did not change keeps its file byte for byte; right
@@ -231,7 +259,7 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool) -> None
     from .commands.export import export as run
 
     ws = opts.workspace()
-    result = run(ws, track, branch, dry_run)
+    result = run(ws, track, branch, dry_run, refresh=refresh)
     plan = result.plan
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -262,10 +290,13 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool) -> None
 @click.option("--onto", metavar="REF",
               help="Also fail for every patch a rebase onto REF would stop at (a dry run: "
                    "the early warning for CI before the next upstream release).")
+@click.option("--strict", is_flag=True,
+              help="Also fail on warnings (a patch that applies only with fuzz or with its "
+                   "line endings reconciled).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_options
 def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool, onto: str | None,
-         as_json: bool) -> None:
+         strict: bool, as_json: bool) -> None:
     """Check TRACK (or every track): files, parsing, slugs, map records, applying on the base.
 
     Problems: a series entry with no file, a file the series does not list, a patch that does
@@ -273,7 +304,9 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool, o
     series, a patch that does not apply on the base, and with --check-export every file
     `export` would change (the CI check that the series is up to date), and with --onto REF
     every patch that would conflict on REF. Exits 1 with one line per problem; the upstream
-    clone is needed unless --no-apply.
+    clone is needed unless --no-apply. Warnings (a patch that applies only as GNU patch
+    would, with fuzz or line endings reconciled: `fuzzy-apply`) are shown but fail only with
+    --strict.
     """
     from . import ui
     from .commands.lint import lint as run
@@ -282,14 +315,16 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool, o
         raise click.UsageError("--onto needs the upstream clone: drop --no-apply")
     problems = run(opts.workspace(), track, check_export, check_apply=not no_apply, onto=onto)
     if as_json:
-        ui.print_json([{"track": p.track, "slug": p.slug, "code": p.code, "message": p.message}
-                       for p in problems])
+        ui.print_json([{"track": p.track, "slug": p.slug, "code": p.code, "message": p.message,
+                        "severity": p.severity.value} for p in problems])
     else:
         for problem in problems:
             click.echo(problem.line())
         if not problems:
             click.echo("no problems found")
-    if problems:
+    from .model import Severity
+
+    if any(p.severity is Severity.ERROR or strict for p in problems):
         sys.exit(1)
 
 

@@ -38,6 +38,7 @@ class Hunk:
     new: list[bytes] = field(default_factory=list)  # context and added lines
     leading: int = 0  # context lines before the first change
     trailing: int = 0  # context lines after the last change
+    kinds: list[bytes] = field(default_factory=list)  # b" ", b"-" or b"+" per line, in order
 
 
 @dataclass
@@ -85,6 +86,8 @@ def _hunk(lines: list[bytes], at: int, header: re.Match) -> tuple[Hunk, int]:
             continue
         if line in (b"\n", b"\r\n"):  # an empty context line whose space was lost
             kind, text = b" ", line
+        if kind in (b" ", b"-", b"+"):
+            hunk.kinds.append(kind)
         if kind == b" ":
             hunk.old.append(text)
             hunk.new.append(text)
@@ -106,8 +109,11 @@ def _hunk(lines: list[bytes], at: int, header: re.Match) -> tuple[Hunk, int]:
     return hunk, at
 
 
-def parse(diff: bytes, strip: int = 1) -> list[FilePatch]:
-    """The files of a unified diff (git's or plain ``diff -u``). Raises Unsupported."""
+def parse(diff: bytes, strip: int = 1, lenient: bool = False) -> list[FilePatch]:
+    """The files of a unified diff (git's or plain ``diff -u``). Raises Unsupported.
+
+    ``lenient`` accepts what GNU patch accepts and git does not: a plain diff whose two names
+    differ (``--- a/x.orig``, ``+++ b/x``) and a file patched twice in one diff."""
     lines = diff.split(b"\n")
     lines = [ln + b"\n" for ln in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     files: list[FilePatch] = []
@@ -132,7 +138,8 @@ def parse(diff: bytes, strip: int = 1) -> list[FilePatch]:
             current = FilePatch(_strip(line[4:], strip), _strip(lines[at + 1][4:], strip), mode)
             if current.old_path is None and current.new_path is None:
                 raise Unsupported("no file name")
-            if current.old_path and current.new_path and current.old_path != current.new_path:
+            if current.old_path and current.new_path and current.old_path != current.new_path \
+                    and not lenient:
                 raise Unsupported("file renamed by a plain diff")
             files.append(current)
             at += 2
@@ -147,7 +154,7 @@ def parse(diff: bytes, strip: int = 1) -> list[FilePatch]:
         at += 1  # index lines, Index:/=== lines, text between files, a signature
     if not files or any(not f.hunks for f in files):
         raise Unsupported("nothing to apply")
-    if len({f.new_path or f.old_path for f in files}) != len(files):
+    if not lenient and len({f.new_path or f.old_path for f in files}) != len(files):
         raise Unsupported("a file patched twice")
     return files
 

@@ -268,16 +268,24 @@ class QueueCommit:
     author_date: str = ""
 
 
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing `patchq lint` found wrong."""
+    """One thing `patchq lint` found wrong (an error), or worth knowing (a warning: the
+    downstream's own build accepts it, so only ``lint --strict`` fails on it)."""
 
     track: str
     code: str
     message: str
     slug: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+    severity: Severity = field(default=Severity.ERROR, compare=False)
 
     def line(self) -> str:
         where = f"{self.track}/{self.slug}" if self.slug else self.track
-        return f"{where}: {self.message} [{self.code}]"
+        mark = " (warning)" if self.severity is Severity.WARNING else ""
+        return f"{where}: {self.message} [{self.code}]{mark}"

@@ -117,7 +117,8 @@ def queue_on_base(git: Git, track: Track, branch: str) -> tuple[str, str]:
 class Applied:
     slug: str
     commit: str
-    how: str  # clean, 3way, empty
+    how: str  # clean, 3way, fuzzy (as GNU patch would: docs/design.md), empty
+    notes: tuple[str, ...] = ()  # for fuzzy: which hunks took fuzz, which files' line endings
 
 
 @dataclass
@@ -160,19 +161,23 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
             if not patch.file.is_empty:
                 new_tree = fast_tree(store, tree, patch)
                 how = "clean"
+                notes: tuple[str, ...] = ()
                 if new_tree is None:
                     try:
                         how, new_tree = git_tree(git, tree, patch)
                     except ApplyError as exc:
-                        if not (keep_going or stop):
-                            raise
-                        result.failed.append(exc)
-                        if stop:
-                            break
-                        continue
+                        fuzzy = fuzzy_tree(store, tree, patch)
+                        if fuzzy is None:
+                            if not (keep_going or stop):
+                                raise
+                            result.failed.append(exc)
+                            if stop:
+                                break
+                            continue
+                        how, (new_tree, notes) = "fuzzy", fuzzy
                 tree = new_tree
             parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
-            result.applied.append(Applied(patch.slug, parent, how))
+            result.applied.append(Applied(patch.slug, parent, how, notes if how == "fuzzy" else ()))
     finally:
         store.close()
     return result
@@ -220,6 +225,35 @@ def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
     return store.tree_with(tree, changes) or None
 
 
+def fuzzy_tree(store, tree: str, patch: LoadedPatch) -> tuple[str, tuple[str, ...]] | None:
+    """(tree, notes): ``patch`` applied as GNU ``patch`` applies it (offsets, fuzz up to 2,
+    line endings reconciled; :mod:`patchq.fuzzy`), or None when that refuses it too."""
+    from . import fuzzy
+
+    def read(path: str) -> bytes | None:
+        found = store.entry(tree, path)
+        if found is None or found[0] not in ("100644", "100755"):
+            return None
+        kind, data = store.read(found[1])
+        return data if kind == "blob" else None
+
+    try:
+        done = fuzzy.apply_patch(patch.file.diff, patch.entry.strip, read)
+    except (fuzzy.Refused, fuzzy.Unsupported):
+        return None
+    changes: dict[str, tuple[str, str] | None] = {}
+    for path, data, mode in done.files:
+        if data is None:
+            changes[path] = None
+            continue
+        found = store.entry(tree, path)
+        changes[path] = (found[0] if found else (mode or "100644"), store.write("blob", data))
+    new_tree = store.tree_with(tree, changes)
+    if not new_tree:
+        return None
+    return new_tree, done.notes or ("applied as GNU patch would (offsets only)",)
+
+
 def git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
     """(how, tree): ``patch`` applied by git in a scratch index holding ``tree``."""
     with git.scratch_index(tree) as index:
@@ -264,11 +298,14 @@ def build_cached(git: Git, base: str, patches: Sequence[LoadedPatch], *,
     if isinstance(known, dict) and known.get("applied") and _objects_present(git, base, known):
         if progress:
             progress(len(patches), len(patches), "(built before)")
-        return BuildResult(base=base, applied=[Applied(*item) for item in known["applied"]])
+        return BuildResult(base=base, applied=[Applied(item[0], item[1], item[2],
+                                                       tuple(item[3]) if len(item) > 3 else ())
+                                               for item in known["applied"]])
     result = build(git, base, patches, keep_going=keep_going, progress=progress)
     if not result.failed and result.applied:
         builds.pop(key, None)
-        builds[key] = {"applied": [[a.slug, a.commit, a.how] for a in result.applied]}
+        builds[key] = {"applied": [[a.slug, a.commit, a.how, list(a.notes)]
+                                   for a in result.applied]}
         for old in list(builds)[:-_BUILDS_KEPT]:
             del builds[old]
         try:
@@ -424,6 +461,20 @@ def _applies_to(git: Git, patch: LoadedPatch, commit: QueueCommit,
 
 
 _EFFECT_SEARCH_LIMIT = 20  # removed patches compared by effect with a commit that names none
+
+
+def unclean(git: Git, loaded: LoadedSeries, base: str, tip: str) -> list[str]:
+    """The patches of ``base..tip`` whose files do not give their commit by a plain apply
+    (they needed a 3-way merge, fuzz or line endings reconciled): what `export --refresh`
+    rewrites from the commits."""
+    commits = git.queue_commits(base, tip)
+    existing = loaded.by_slug()
+    objects = _Objects(git)
+    try:
+        return [slug for commit, slug in zip(commits, _assign_slugs(commits))
+                if slug in existing and not _applies_to(git, existing[slug], commit, objects)]
+    finally:
+        objects.close()
 
 
 def _same_effect_as(git: Git, commit: QueueCommit, existing: dict[str, LoadedPatch],

@@ -294,12 +294,14 @@ def test_reordered_patches_only_change_the_series_file(sources, tmp_path):
 def test_a_patch_that_does_not_apply_stops_checkout_naming_it(sources, tmp_path):
     upstream, repo = imported(sources, tmp_path, "quilt")
     patch = repo / "series" / "3.11" / "subprocess-plain.diff"
-    patch.write_bytes(patch.read_bytes().replace(b" subprocess line 2", b" subprocess line 9"))
+    # a removed line that is not there: neither git nor GNU patch's fuzz can place it
+    patch.write_bytes(patch.read_bytes().replace(b"-set A=1", b"-set A=7"))
     refs = refs_snapshot(upstream)
     res = patchq("-C", str(repo), "checkout", "3.11")
     assert res.code == 1
     assert res.err.startswith("patchq: error: patch subprocess-plain does not apply on v1: ")
-    assert "Lib/subprocess.py" in res.err and len(res.err.strip().splitlines()) == 1
+    assert "PC/build.bat" in res.err and len(res.err.strip().splitlines()) == 1
+    assert "--partial" in res.err
     assert refs_snapshot(upstream) == refs
 
 

@@ -162,7 +162,8 @@ def test_json_output(repo):
     res = patchq("-C", str(repo), "lint", "--json", "--no-apply")
     assert res.code == 1
     assert json.loads(res.out) == [{"track": "3.11", "slug": "", "code": "unlisted",
-                                    "message": "stray.patch is not in the series file"}]
+                                    "message": "stray.patch is not in the series file",
+                                    "severity": "error"}]
 
 
 def test_no_upstream_clone_is_one_error_line(repo):

@@ -80,7 +80,7 @@ def test_the_first_week_lists_no_flood_of_new_patches(two_weeks):
     t = first["tracks"][0]
     assert t["counts"]["patches"] == 62
     assert first["first"] is True and t["added"] == [] and t["events"] == []
-    assert [a["kind"] for a in first["actions"]][0] == "status"
+    assert first["actions"][0]["kind"] == "status"
 
 
 def test_the_second_week_has_36_merged_with_evidence_and_nothing_never_checked(two_weeks):

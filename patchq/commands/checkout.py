@@ -31,6 +31,8 @@ class CheckoutResult:
     previous: str | None  # the branch HEAD was on before
     unchanged: bool  # the branch already was exactly this
     set_aside: tuple[str, ...] = ()  # set aside by a rebase and still not applying: left out
+    newly_aside: tuple[str, ...] = ()  # --partial: did not apply, set aside now
+    fuzzy: tuple[tuple[str, tuple[str, ...]], ...] = ()  # applied as GNU patch would: notes
 
 
 def refuse_dirty(git: Git, doing: str) -> None:
@@ -75,7 +77,10 @@ def move_branch(git: Git, branch: str, old: str | None, new: str, switch: bool =
 
 
 def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: bool = False,
-             progress: Progress | None = None) -> CheckoutResult:
+             progress: Progress | None = None, partial: bool = False) -> CheckoutResult:
+    """Build the queue branch and switch to it. A patch that does not apply stops it, unless
+    a rebase set it aside or ``partial``: then the rest is built around it and it is set aside
+    (``needs_person`` in the map) for `patchq push` to merge with conflict markers."""
     track = ws.track(track_name)
     branch = branch or ws.queue_branch(track_name)
     git = ws.git
@@ -88,20 +93,29 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     aside = set(ws.map.set_aside(track_name))
     try:
         result: BuildResult = build_cached(git, base, loaded.patches, progress=progress,
-                                           keep_going=bool(aside))
+                                           keep_going=bool(aside) or partial)
         failed = [f for f in result.failed if f.slug not in aside]
-        if failed:
+        if failed and not partial:
             raise failed[0]
     except ApplyError as exc:
         raise ApplyError(f"patch {exc.slug} does not apply on {track.base}: {exc.details}",
-                         f"fix series/{track_name}/{exc.slug} or rebase the track",
+                         f"fix series/{track_name}/{exc.slug}, or `patchq checkout {track_name} "
+                         "--partial` to build the rest and set it aside",
                          slug=exc.slug, details=exc.details) from None
     old_tip = git.branch_tip(branch)
     refuse_unexported(git, track_name, branch, old_tip, result.tip, force)
     previous = move_branch(git, branch, old_tip, result.tip, reason=f"patchq checkout {track_name}")
     record_build(git, track_name, branch, loaded, result)
+    if failed:  # --partial: the map says which are set aside, once the branch is there
+        for failure in failed:
+            per_track = ws.map.patch_track(failure.slug, track_name)
+            per_track["needs_person"] = True
+        ws.map.save()
     return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
                           tip=result.tip, patches=len(result.applied),
                           three_way=tuple(a.slug for a in result.applied if a.how == "3way"),
                           previous=previous, unchanged=old_tip == result.tip,
-                          set_aside=tuple(f.slug for f in result.failed))
+                          set_aside=tuple(f.slug for f in result.failed if f.slug in aside),
+                          newly_aside=tuple(f.slug for f in failed),
+                          fuzzy=tuple((a.slug, a.notes) for a in result.applied
+                                      if a.how == "fuzzy"))

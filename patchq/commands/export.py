@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import opstate
-from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base
+from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base, unclean
 from ..workspace import Workspace
 
 
@@ -21,20 +21,26 @@ class ExportResult:
 
 
 def plan(ws: Workspace, track_name: str, branch: str | None = None,
-         refresh: tuple[str, ...] = ()) -> tuple[ExportPlan, str, str]:
+         refresh: tuple[str, ...] = (), refresh_unclean: bool = False
+         ) -> tuple[ExportPlan, str, str]:
     track = ws.track(track_name)
     branch = branch or ws.queue_branch(track_name)
     git = ws.git
     tip, base = queue_on_base(git, track, branch)
     loaded = load_series(ws.series_dir(track_name), track_name)
+    if refresh_unclean:
+        refresh = tuple(refresh) + tuple(unclean(git, loaded, base, tip))
     return plan_export(git, ws.map, loaded, base, tip, refresh), branch, tip
 
 
 def export(ws: Workspace, track_name: str, branch: str | None = None,
-           dry_run: bool = False) -> ExportResult:
+           dry_run: bool = False, refresh: bool = False) -> ExportResult:
+    """Write the queue branch back into the series. ``refresh`` also rewrites, from their
+    commits, the files that apply only by 3-way merge, with fuzz or line endings reconciled,
+    so that every file applies exactly again."""
     if not dry_run:  # a stopped rebase or push must not be written half-done
         opstate.refuse_if_busy(ws.git)
-    export_plan, branch, tip = plan(ws, track_name, branch)
+    export_plan, branch, tip = plan(ws, track_name, branch, refresh_unclean=refresh)
     result = ExportResult(track=track_name, branch=branch, plan=export_plan, dry_run=dry_run)
     git = ws.git
     if git.current_branch() == branch and git.is_dirty():

@@ -36,6 +36,7 @@ class ImportResult:
     base_commit: str
     slugs: list[str] = field(default_factory=list)
     not_applying: list[tuple[str, str]] = field(default_factory=list)  # (slug, details)
+    fuzzy: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # GNU patch's way
     files: list[Path] = field(default_factory=list)
     seeded: dict[str, int] = field(default_factory=dict)  # map fields seeded from headers
 
@@ -291,6 +292,7 @@ def import_series(ws: Workspace, source: str, track: str, base: str,
         built = build_cached(git, base_commit, loaded.patches, keep_going=True,
                              progress=progress)
         result.not_applying = [(e.slug, e.details) for e in built.failed]
+        result.fuzzy = [(a.slug, a.notes) for a in built.applied if a.how == "fuzzy"]
         result.slugs = [p.slug for p in loaded.patches]
         ws.map.set_track(Track(name=track, follows=follows or _follows(git, base, track),
                                base=base, base_commit=base_commit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import PatchqError, SeriesError
-from ..model import Problem, valid_slug
+from ..model import Problem, Severity, valid_slug
 from ..patchfile import diff_stats
 from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
 from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
@@ -102,7 +102,14 @@ def lint_track(ws: Workspace, track: str, check_export: bool = False,
             continue
         problems.append(Problem(track, "does-not-apply",
                                 f"does not apply on {tr.base}: {failure.details}", failure.slug))
-    if check_export and not result.failed:
+    for applied in result.applied:
+        if applied.how == "fuzzy":
+            problems.append(Problem(
+                track, "fuzzy-apply",
+                f"applies on {tr.base} only as GNU patch would: {'; '.join(applied.notes)} "
+                f"(`patchq export {track} --refresh` rewrites it clean)", applied.slug,
+                extra={"notes": list(applied.notes)}, severity=Severity.WARNING))
+    if check_export and not result.failed:  # a fuzzy file is rewritten only on request
         problems.extend(_check_export(ws, loaded, base, result.tip))
     if onto and all(f.slug in aside for f in result.failed):
         problems.extend(check_onto(ws, track, onto))
