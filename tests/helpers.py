@@ -141,3 +141,16 @@ def real_patch_repo(realdata: Path, tmp: Path, *init_args: str) -> tuple[Path, P
     res = patchq("-C", str(repo), "init", "--upstream", "../cpython", *init_args)
     assert res.code == 0, res.text
     return repo, tmp / "cpython"
+
+
+def conda_forge_dir(realdata: Path | None = None) -> Path | None:
+    """conda-forge's own CPython series (``3.13.5/``, ``3.13.14/``): PATCHQ_CONDA_FORGE, else
+    ``conda-forge`` under the real data, else ``../shared/realdata/conda-forge`` beside the
+    checkout; None when none is there (the tests that need it skip)."""
+    root = Path(__file__).resolve().parents[1]
+    given = os.environ.get("PATCHQ_CONDA_FORGE")
+    candidates = [Path(given)] if given else [
+        *([realdata / "conda-forge"] if realdata else []),
+        root.parent / "shared" / "realdata" / "conda-forge",
+        root.parent.parent / "shared" / "realdata" / "conda-forge"]
+    return next((p for p in candidates if (p / "3.13.5" / "series").is_file()), None)

@@ -5,12 +5,11 @@ against a plain line scan of the file; then the figures issue 11 names for Debia
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from helpers import patchq, real_patch_repo
+from helpers import conda_forge_dir, patchq, real_patch_repo
 
 from patchq import headers, patchfile
 from patchq.header_layouts import known_field
@@ -27,13 +26,6 @@ _GITHUB = re.compile(r"github\.com/python/cpython/(issues|pull)/(\d+)")
 _CHERRY = re.compile(r"cherry[ -]picked from commits? ([0-9a-f]{7,40})", re.IGNORECASE)
 
 
-def conda_forge(realdata: Path) -> Path | None:
-    for candidate in (os.environ.get("PATCHQ_CONDA_FORGE"), realdata / "conda-forge"):
-        if candidate and (Path(candidate) / "3.13.5" / "series").is_file():
-            return Path(candidate)
-    return None
-
-
 def series(directory: Path) -> list[Path]:
     names = [line.split()[0] for line in (directory / "series").read_text().splitlines()
              if line.strip() and not line.startswith("#")]
@@ -43,7 +35,7 @@ def series(directory: Path) -> list[Path]:
 def every_series(realdata: Path) -> list[tuple[str, Path]]:
     out = [(f"debian/{v}", realdata / "debian" / v) for v in DEBIAN
            if (realdata / "debian" / v / "series").is_file()]
-    cf = conda_forge(realdata)
+    cf = conda_forge_dir(realdata)
     if cf is not None:
         out += [(f"conda-forge/{v}", cf / v) for v in CONDA if (cf / v / "series").is_file()]
     return out

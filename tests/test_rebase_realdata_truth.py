@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import git, patchq
+from helpers import conda_forge_dir, git, patchq
 from spine_data import hermetic_env
 
 from patchq import patchfile
@@ -149,16 +149,8 @@ def test_debian_311_nothing_debian_carries_in_313_is_dropped(realdata, debian_31
     assert wrong == {}
 
 
-def _conda_forge() -> Path | None:
-    given = os.environ.get("PATCHQ_CONDA_FORGE")
-    candidates = [Path(given)] if given else [ROOT.parent / "shared" / "realdata" / "conda-forge",
-                                              ROOT.parent.parent / "shared" / "realdata" /
-                                              "conda-forge"]
-    return next((p for p in candidates if (p / "3.13.5" / "series").is_file()), None)
-
-
 def test_conda_forge_3135_onto_31315_drops_none(realdata, tmp_path):
-    source = _conda_forge()
+    source = conda_forge_dir(realdata)
     if source is None:
         pytest.skip("set PATCHQ_CONDA_FORGE to conda-forge's series (3.13.5/series)")
     done = _rebase(realdata, tmp_path, source / "3.13.5", "v3.13.5", "v3.13.15")
