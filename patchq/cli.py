@@ -168,11 +168,13 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
 
     Columns: number, slug, subject, author, files touched, lines added/removed, the upstream
     state `patchq status` recorded, and the submission (issue, PR) from the map and `sync`.
+    With --json, also how each patch applied in the last build an earlier command remembered
+    (`applies`: clean, 3way, fuzzy, empty, or null; `apply_notes` for fuzzy ones).
     """
     from . import ui
     from .commands.list_ import list_patches
 
-    rows = list_patches(opts.workspace(), track)
+    rows = list_patches(opts.workspace(), track, with_apply=as_json)
     if as_json:
         ui.print_json([r.as_json() for r in rows])
         return

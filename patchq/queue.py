@@ -288,19 +288,12 @@ def build_cached(git: Git, base: str, patches: Sequence[LoadedPatch], *,
     reused only while every object it made is still in the clone."""
     path = git.git_path(_BUILDS)
     key = _build_key(git, base, patches)
-    try:
-        builds = json.loads(path.read_text())
-        if not isinstance(builds, dict):
-            builds = {}
-    except (OSError, ValueError):
-        builds = {}
-    known = builds.get(key)
-    if isinstance(known, dict) and known.get("applied") and _objects_present(git, base, known):
+    builds = _read_builds(path)
+    known = remembered_build(git, base, patches, builds)
+    if known is not None:
         if progress:
             progress(len(patches), len(patches), "(built before)")
-        return BuildResult(base=base, applied=[Applied(item[0], item[1], item[2],
-                                                       tuple(item[3]) if len(item) > 3 else ())
-                                               for item in known["applied"]])
+        return known
     result = build(git, base, patches, keep_going=keep_going, progress=progress)
     if not result.failed and result.applied:
         builds.pop(key, None)
@@ -313,6 +306,29 @@ def build_cached(git: Git, base: str, patches: Sequence[LoadedPatch], *,
         except OSError:
             pass  # a cache: failing to keep it costs time, never correctness
     return result
+
+
+def _read_builds(path) -> dict:
+    try:
+        builds = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return builds if isinstance(builds, dict) else {}
+
+
+def remembered_build(git: Git, base: str, patches: Sequence[LoadedPatch],
+                     builds: dict | None = None) -> BuildResult | None:
+    """The complete build of this series on this base remembered from an earlier command
+    (import, checkout, lint...), while its objects are still in the clone; else None."""
+    if builds is None:
+        builds = _read_builds(git.git_path(_BUILDS))
+    known = builds.get(_build_key(git, base, patches))
+    if not (isinstance(known, dict) and known.get("applied")
+            and _objects_present(git, base, known)):
+        return None
+    return BuildResult(base=base, applied=[Applied(item[0], item[1], item[2],
+                                                   tuple(item[3]) if len(item) > 3 else ())
+                                           for item in known["applied"]])
 
 
 def _objects_present(git: Git, base: str, known: dict) -> bool:

@@ -211,6 +211,9 @@ def test_import_checkout_lint_and_list_report_a_fuzzy_patch_and_keep_its_file(tm
     assert patchq("-C", str(repo), "lint", "3.13", "--strict").code == 1
     items = json.loads(patchq("-C", str(repo), "lint", "3.13", "--json").out)
     assert [(i["code"], i["severity"]) for i in items] == [("fuzzy-apply", "warning")]
+    rows = json.loads(patchq("-C", str(repo), "list", "3.13", "--json").out)
+    assert [(r["applies"], r["apply_notes"]) for r in rows] == \
+        [("fuzzy", ["applied with fuzz 1 at Lib/f.py hunk 1"])]
     # export keeps the file byte for byte; --refresh rewrites it so that it applies exactly
     kept = (repo / "series" / "3.13" / "0001-x.patch").read_bytes()
     assert kept == FUZZ_PATCH

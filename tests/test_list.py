@@ -58,7 +58,8 @@ def test_json_with_states_and_submissions_from_the_map(repo):
                      "subject": "Make the standard streams configurable for an embedder",
                      "author": "Ben Wasmer <ben@pyodide.invalid>",
                      "files": ["Python/pylifecycle.c"], "added": 1, "removed": 1, "state": "",
-                     "submission": "open-pr", "disposition": "undecided"}
+                     "submission": "open-pr", "disposition": "undecided",
+                     "applies": "clean", "apply_notes": []}  # import built it
     assert rows[1]["state"] == "present (main)"
     assert rows[1]["submission"] == "merged-pr"
     assert rows[1]["disposition"] == "downstream-only"

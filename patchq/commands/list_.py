@@ -24,9 +24,11 @@ class ListedPatch:
     state: str  # upstream state on the track, "" when never checked
     submission: str
     disposition: str
+    applies: str | None = None  # clean, 3way, fuzzy, empty: from the last build; None: unknown
+    apply_notes: tuple[str, ...] = ()  # for fuzzy: the hunks with fuzz, line endings reconciled
 
     def as_json(self) -> dict:
-        return asdict(self) | {"files": list(self.files)}
+        return asdict(self) | {"files": list(self.files), "apply_notes": list(self.apply_notes)}
 
 
 def submission_of(record: dict) -> str:
@@ -70,10 +72,26 @@ def state_of(per_track: dict, follows: str) -> str:
     return f"{states[ref]} ({ref})"
 
 
-def list_patches(ws: Workspace, track: str | None = None) -> list[ListedPatch]:
+def _how_applied(ws: Workspace, track, loaded) -> dict:
+    """slug -> Applied from the build an earlier command remembered; {} when there is none
+    (or no upstream clone: list needs none)."""
+    from ..errors import PatchqError
+    from ..queue import base_commit, remembered_build
+
+    try:
+        git = ws.git
+        built = remembered_build(git, base_commit(git, track), loaded.patches)
+    except PatchqError:
+        return {}
+    return {a.slug: a for a in built.applied} if built else {}
+
+
+def list_patches(ws: Workspace, track: str | None = None, with_apply: bool = False
+                 ) -> list[ListedPatch]:
     rows = []
     for tr in ws.tracks(track):
         loaded = load_series(ws.series_dir(tr.name), tr.name)
+        applied = _how_applied(ws, tr, loaded) if with_apply else {}
         for patch in loaded.patches:
             try:
                 stats = diff_stats(patch.file.diff, patch.entry.strip) if not patch.file.is_empty \
@@ -88,5 +106,7 @@ def list_patches(ws: Workspace, track: str | None = None) -> list[ListedPatch]:
                 author=desc.author, files=tuple(s.path for s in stats),
                 added=sum(s.added for s in stats), removed=sum(s.removed for s in stats),
                 state=state_of(per_track, tr.follows), submission=submission_of(record),
-                disposition=str(record.get("disposition", "undecided"))))
+                disposition=str(record.get("disposition", "undecided")),
+                applies=applied[patch.slug].how if patch.slug in applied else None,
+                apply_notes=applied[patch.slug].notes if patch.slug in applied else ()))
     return rows
