@@ -1,4 +1,4 @@
-"""Finding a patch's change in upstream (DESIGN.md section 5). Used by rebase and status.
+"""Finding a patch's change in upstream (docs/design.md §5). Used by rebase and status.
 
 Methods, cheapest first; every finding says which one found it:
 

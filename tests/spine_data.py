@@ -3,7 +3,7 @@
 ``build_sources(root)`` makes, once per test module:
 
 - ``root/upstream``: a small CPython-shaped repository; ``v1`` is the base, branch
-  ``downstream`` carries commits with every edge case of DESIGN.md section 4 (CRLF lines, no
+  ``downstream`` carries commits with every edge case of docs/design.md §4 (CRLF lines, no
   final newline, a rename, a new and a deleted file, a binary file, Latin-1 content, a folded
   subject, an extra mail header, an empty body);
 - ``root/format-patch``: those commits as ``git format-patch`` files (Pyodide's layout);

@@ -1,4 +1,4 @@
-"""One patch file: every header style of DESIGN.md section 4 and the edge cases real series have."""
+"""One patch file: every header style of docs/design.md §4 and the edge cases real series have."""
 
 from __future__ import annotations
 
