@@ -3,7 +3,7 @@
 A stack command first makes every object it needs (commits, and the bytes of the files it will
 write, stored as blobs in the upstream clone) without touching anything a person sees. Then
 :func:`commit` saves the whole change as the operation state in the upstream clone's git dir
-(:mod:`patchq.pqstore`: atomic, under the lock) and applies it, step by step: the queue branch
+(:mod:`patchq.store`: atomic, under the lock) and applies it, step by step: the queue branch
 (and the work tree when the branch is checked out), the patch repo's files, the manifest and
 the stack record, then the next operation state (a stopped push, an edit) or none.
 

@@ -260,11 +260,25 @@ def _clone(ws: Workspace) -> Git | None:
         return None
 
 
+def carries_map_edits(state: dict | None, ws: Workspace, git: Git) -> bool:
+    """Is ``state`` a rebase of this patch repo that takes edits of people-owned map fields
+    along (stopped, or interrupted before it began writing the series and the map)? Then its
+    backup of the map gets the same edit, so that --abort and the end of the rebase keep it."""
+    if not state or state.get("verb") != "rebase" or state.get("phase") not in (
+            "stopped", "running") or not isinstance(state.get("patch_repo"), str):
+        return False
+    return (git.path / state["patch_repo"]).resolve() == ws.root.resolve()
+
+
 @contextmanager
-def writing(ws: Workspace, *, allow_edit: bool = False) -> Iterator[str | None]:
+def writing(ws: Workspace, *, allow_edit: bool = False,
+            map_fields: bool = False) -> Iterator[str | None]:
     """Run a command that writes the map, a series or a ref: hold the lock, finish an
     interrupted change (yields what was finished, or None), refuse while an operation is in
-    progress (an edit is let through with ``allow_edit``), and read the map afresh."""
+    progress, and read the map afresh. An edit is let through with ``allow_edit``; a rebase
+    that carries map edits along (:func:`carries_map_edits`) with ``map_fields``, for a
+    command that changes only people-owned fields of the map and then calls
+    ``commands.rebase.carry_map``."""
     git = _clone(ws)
     if git is None:
         yield None
@@ -279,7 +293,8 @@ def writing(ws: Workspace, *, allow_edit: bool = False) -> Iterator[str | None]:
 
         finished = stack_tx.recover(git)
         state = current(git)
-        if state is not None and not (allow_edit and state.get("verb") == "edit"):
+        if state is not None and not (allow_edit and state.get("verb") == "edit") and \
+                not (map_fields and carries_map_edits(state, ws, git)):
             refuse_if_busy(git)
         ws.forget_map()
         if finished:

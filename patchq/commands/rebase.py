@@ -387,6 +387,32 @@ def _backup(ws: Workspace, git: Git, track: str) -> Path:
     return target
 
 
+def carry_map(ws: Workspace) -> bool:
+    """After a command changed people-owned fields of the map while this patch repo's rebase
+    is stopped (under patchq's lock, :func:`patchq.store.writing` with ``map_fields``): the
+    backed-up map becomes the map as it is now, so that --abort puts back the edit with the
+    rest and the end of the rebase records its outcomes on top of it. Until the rebase writes
+    the series, the map on disk is the backed-up one plus such edits only."""
+    git = ws.git
+    if not pqstore.carries_map_edits(pqstore.current(git), ws, git):
+        return False
+    backup = git.git_path(BACKUP)
+    try:
+        meta = json.loads((backup / "index.json").read_text())
+        data = ws.map_path.read_bytes()
+        digest = _digest(data)
+        if meta["files"].get("map") == digest:
+            return False
+        atomic_write(backup / "blobs" / digest, data)
+        meta["files"]["map"] = digest
+        atomic_write(backup / "index.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+    except (OSError, ValueError, KeyError) as exc:
+        raise StateError(f"cannot keep the edit in the rebase backup {backup} ({exc})",
+                         "`patchq rebase --abort` would undo it: record it again after the "
+                         "rebase") from None
+    return True
+
+
 def _remove_backup(git: Git) -> None:
     target = git.git_path(BACKUP)
     shutil.rmtree(target.with_name(target.name + ".new"), ignore_errors=True)

@@ -139,8 +139,13 @@ def record(ws: Workspace, slug: str, assignments: list[str] | tuple[str, ...],
     pairs = parse_assignments(assignments)
     if not pairs:
         return _record(ws, slug, pairs, track)
-    with pqstore.writing(ws):
-        return _record(ws, slug, pairs, track)
+    with pqstore.writing(ws, map_fields=True):  # a stopped rebase takes the edit along
+        result = _record(ws, slug, pairs, track)
+        if result.changes:
+            from .rebase import carry_map
+
+            carry_map(ws)
+        return result
 
 
 def _record(ws: Workspace, slug: str, pairs: list[tuple[str, str]],
