@@ -508,6 +508,7 @@ def _rebase_status(result, as_json: bool) -> None:
     if as_json:
         data = result.as_json()
         data["unresolved"] = result.unresolved
+        data["checked_out"] = result.checked_out
         ui.print_json(data)
         return
     done = len(result.patches)
@@ -520,7 +521,10 @@ def _rebase_status(result, as_json: bool) -> None:
         stop = result.stopped
         click.echo(f"stopped at patch {stop.number} {stop.slug}; conflicts in "
                    f"{', '.join(stop.files)}")
-        if result.unresolved:
+        if not result.checked_out:
+            click.echo("interrupted before the conflict was checked out: `patchq rebase "
+                       "--continue` checks it out, `--abort` puts everything back")
+        elif result.unresolved:
             click.echo(f"still unresolved: {', '.join(result.unresolved)}")
         else:
             click.echo("all conflicts resolved: `patchq rebase --continue`")

@@ -3,8 +3,40 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+# the temp file atomic_write makes beside ``NAME`` (tempfile.mkstemp: 8 random characters)
+_TEMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}")
+
+
+def temp_of(name: str) -> str | None:
+    """The file ``name`` is atomic_write's temp file for, or None.
+
+    >>> temp_of(".series.k2j_9x0a"), temp_of(".gitignore"), temp_of("a.patch")
+    ('series', None, None)
+    """
+    match = _TEMP.fullmatch(name)
+    return match.group("name") if match else None
+
+
+def remove_stray_temps(directory: Path, names: set[str] | None = None) -> list[Path]:
+    """Remove the temp files a killed atomic_write left in ``directory``: those of the files
+    ``names`` (default: of the files there now). Run under patchq's lock only, where no other
+    patchq command is writing. Returns what was removed."""
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return []
+    if names is None:
+        names = {p.name for p in entries if temp_of(p.name) is None}
+    removed = []
+    for entry in entries:
+        if temp_of(entry.name) in names and entry.is_file() and not entry.is_symlink():
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -164,8 +164,21 @@ class Git:
         err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else (err or "")
         if status not in ok:
             first = next((ln for ln in err_text.splitlines() if ln.strip()), "")
+            locked = self._index_lock()
+            if locked is not None and ("index.lock" in err_text or not first):
+                # git's own advice, in one line (a killed git leaves its lock behind)
+                raise GitError(f"git {args[0]} failed: {locked} exists",
+                               "another git process seems to be running in this repository; "
+                               "make sure all are terminated, then try again; if it still "
+                               "fails, a git process crashed there earlier: remove the file "
+                               "to continue")
             raise GitError(f"git {args[0]} failed: {first or f'exit status {status}'}")
         return Result(status, out or b"", err_text)
+
+    def _index_lock(self) -> Path | None:
+        """The index's lock file, when it is there (git refuses to touch the index then)."""
+        lock = Path(self._repo.git_dir) / "index.lock"
+        return lock if lock.exists() else None
 
     def out(self, *args: str, **kw) -> str:
         return self.run(*args, **kw).stdout.decode("utf-8", "surrogateescape").strip()

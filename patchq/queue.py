@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import patchfile
+from . import store as pqstore
 from .clock import today
 from .errors import ApplyError, GitError, SeriesError, StateError
 from .files import FileSet, atomic_write
@@ -263,7 +264,6 @@ def git_tree(git: Git, tree: str, patch: LoadedPatch) -> tuple[str, str]:
 
 # -- builds remembered: the same series on the same base is the same commits -----------------
 
-_BUILDS = "patchq/builds.json"
 _BUILDS_KEPT = 16
 
 
@@ -286,7 +286,7 @@ def build_cached(git: Git, base: str, patches: Sequence[LoadedPatch], *,
     back to a track) reuses its commits instead of applying every patch again. The commits
     are those :func:`build` would write: the result is the same, only sooner. A build is
     reused only while every object it made is still in the clone."""
-    path = git.git_path(_BUILDS)
+    path = git.git_path(pqstore.BUILDS)
     key = _build_key(git, base, patches)
     builds = _read_builds(path)
     known = remembered_build(git, base, patches, builds)
@@ -351,7 +351,7 @@ class Manifest:
     """
 
     def __init__(self, git: Git, track: str) -> None:
-        self.path = git.git_path(f"patchq/queue-{track}.json")
+        self.path = pqstore.manifest_path(git, track)
         try:
             self.data = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -720,7 +720,7 @@ def apply_export(git: Git, plan: ExportPlan, branch: str, tip: str) -> list[Path
 
 
 def stack_record_path(git: Git, track: str) -> Path:
-    return git.git_path(f"patchq/stack-{track}.json")
+    return pqstore.stack_record_path(git, track)
 
 
 def read_stack_record(git: Git, track: str) -> dict | None:

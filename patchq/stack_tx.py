@@ -3,7 +3,7 @@
 A stack command first makes every object it needs (commits, and the bytes of the files it will
 write, stored as blobs in the upstream clone) without touching anything a person sees. Then
 :func:`commit` saves the whole change as the operation state in the upstream clone's git dir
-(:mod:`patchq.opstate`: atomic, under the lock) and applies it, step by step: the queue branch
+(:mod:`patchq.store`: atomic, under the lock) and applies it, step by step: the queue branch
 (and the work tree when the branch is checked out), the patch repo's files, the manifest and
 the stack record, then the next operation state (a stopped push, an edit) or none.
 
@@ -21,9 +21,9 @@ import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import opstate
+from . import store as pqstore
 from .errors import GitError, StateError
-from .files import atomic_write
+from .files import atomic_write, remove_stray_temps
 from .git import Git, blob_data, changed_paths, force_tree, reset_index, write_blob
 from .queue import Manifest, write_stack_record
 
@@ -35,6 +35,7 @@ KEEP = "keep"  # the work tree follows, local changes are refused (git reset --k
 FORCE = "force"  # the work tree and index become the new tree, local changes are discarded
 INDEX = "index"  # the index follows, the work tree stays (refresh: it already is the new tree)
 NONE = "none"  # only the ref moves (the new tip has the same tree)
+FILES = "files"  # no ref moves at all: only the files and the records (an export)
 
 
 def crashpoint(step: str) -> None:
@@ -70,7 +71,8 @@ class Change:
 
 
 def interrupted_hint(track: str) -> str:
-    return f"it was interrupted: any stack command finishes it first (`patchq top --track {track}`)"
+    return ("it was interrupted: the next patchq command that writes finishes it first "
+            f"(`patchq top --track {track}`)")
 
 
 def check_untracked(git: Git, change: Change) -> None:
@@ -91,20 +93,20 @@ def commit(git: Git, change: Change) -> None:
     :func:`recover`."""
     check_untracked(git, change)
     crashpoint("planned")
-    opstate.save(git, {"verb": change.verb, "track": change.track, "phase": "commit",
+    pqstore.save(git, {"verb": change.verb, "track": change.track, "phase": "commit",
                        "change": asdict(change), "hint": interrupted_hint(change.track)})
     crashpoint("journaled")
     try:
         _move_branch(git, change, recovering=False)
     except GitError:
-        opstate.clear(git)
+        pqstore.clear(git)
         raise
     _finish(git, change)
 
 
 def recover(git: Git) -> str | None:
     """Finish a change a crash or Ctrl-C interrupted; returns what was finished, or None."""
-    state = opstate.current(git)
+    state = pqstore.current(git)
     if not state or state.get("phase") != "commit" or "change" not in state:
         return None
     change = Change(**state["change"])
@@ -113,8 +115,26 @@ def recover(git: Git) -> str | None:
     return f"patchq {change.verb} of track {change.track}"
 
 
+def commit_files(git: Git, verb: str, track: str, branch: str, tip: str,
+                 files: dict[Path, bytes | None], digests: dict[str, str]) -> list[Path]:
+    """Journal and write ``files`` (None: delete) and the manifest of ``branch`` at ``tip``
+    (commit -> digest of its file), all or nothing across a crash: an export. Returns the
+    paths written."""
+    change = Change(verb=verb, track=track, branch=branch, old_tip=tip, new_tip=tip,
+                    work_tree=FILES, manifest=dict(digests), manifest_tip=True)
+    for path, data in files.items():
+        if data is None:
+            change.delete(path)
+        else:
+            change.write(git, path, data)
+    commit(git, change)
+    return sorted(files)
+
+
 def _finish(git: Git, change: Change) -> None:
     crashpoint("branch-moved")
+    for directory, names in _by_directory(change.files).items():
+        remove_stray_temps(directory, names)  # of a write the crash cut short
     for name, blob in change.files.items():
         path = Path(name)
         if blob is None:
@@ -135,12 +155,21 @@ def _finish(git: Git, change: Change) -> None:
         write_stack_record(git, change.track, change.stack_base)
     crashpoint("recorded")
     if change.then:
-        opstate.save(git, change.then)
+        pqstore.save(git, change.then)
     else:
-        opstate.clear(git)
+        pqstore.clear(git)
+
+
+def _by_directory(files: dict[str, str | None]) -> dict[Path, set[str]]:
+    out: dict[Path, set[str]] = {}
+    for name in files:
+        out.setdefault(Path(name).parent, set()).add(Path(name).name)
+    return out
 
 
 def _move_branch(git: Git, change: Change, recovering: bool) -> None:
+    if change.work_tree == FILES:
+        return
     ref = f"refs/heads/{change.branch}"
     current = git.branch_tip(change.branch)
     checked_out = git.current_branch() == change.branch
@@ -156,7 +185,7 @@ def _move_branch(git: Git, change: Change, recovering: bool) -> None:
         raise StateError(f"{change.branch} is at {str(current)[:12]}, not where the "
                          f"interrupted {reason} left it ({old[:12]} or {new[:12]})",
                          f"look at `git -C {git.path} reflog {change.branch}`; remove "
-                         f"{opstate.state_path(git)} once the branch is where you want it")
+                         f"{pqstore.state_path(git)} once the branch is where you want it")
     if not checked_out or change.work_tree == NONE:
         git.update_ref(ref, new, old, reason)
     elif change.work_tree == KEEP:

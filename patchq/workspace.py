@@ -60,6 +60,11 @@ class Workspace:
             self._map = UpstreamMap.load_readonly(self.map_path)
         return self
 
+    def forget_map(self) -> None:
+        """Drop the map read so far: the next use reads the file again (after taking the
+        lock, so that a read-modify-write sees what another command wrote)."""
+        self._map = None
+
     def reload_map(self) -> UpstreamMap:
         self._map = None
         return self.map

@@ -53,19 +53,28 @@ def test_push_killed_at_each_step(work, step):
     assert_consistent(upstream, repo, SLUGS)
 
 
-def test_ctrl_c_then_checkout_refuses_until_finished(work):
+def test_ctrl_c_then_a_stack_command_finishes_it(work):
     upstream, repo = work
     res = run_killed(repo, "pop", "-a", interrupt="branch-moved")
     assert res.returncode == 130 and "interrupted" in res.stderr
     state = json.loads(state_file(upstream).read_text())
     assert state["phase"] == "commit"
-    res = patchq("-C", str(repo), "checkout", "3.11")
-    assert res.code == 1 and "patchq pop of track 3.11 is in progress" in res.err
-    assert "patchq top --track 3.11" in res.err
     res = patchq("-C", str(repo), "top")
     assert res.code == 2 and "finished the interrupted patchq pop" in res.err
     assert lines(run_ok(repo, "unapplied")) == SLUGS
     assert not state_file(upstream).exists()
+
+
+def test_ctrl_c_then_any_writer_finishes_it_first(work):
+    """checkout (not a stack command) also finishes the journaled pop before its own work."""
+    upstream, repo = work
+    res = run_killed(repo, "pop", "-a", interrupt="branch-moved")
+    assert res.returncode == 130
+    res = patchq("-C", str(repo), "checkout", "3.11")
+    assert res.code == 0, res.text
+    assert "finished the interrupted patchq pop of track 3.11 first" in res.err
+    assert not state_file(upstream).exists()
+    assert lines(run_ok(repo, "applied")) == SLUGS  # checkout then built the whole queue
 
 
 def test_new_killed_between_files(work):

@@ -78,15 +78,21 @@ def move_branch(git: Git, branch: str, old: str | None, new: str, switch: bool =
 
 def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: bool = False,
              progress: Progress | None = None, partial: bool = False) -> CheckoutResult:
-    """Build the queue branch and switch to it. A patch that does not apply stops it, unless
+    """Build the track's queue branch from its series and check it out, under patchq's lock
+    (refused while an operation is in progress). A patch that does not apply stops it, unless
     a rebase set it aside or ``partial``: then the rest is built around it and it is set aside
     (``needs_person`` in the map) for `patchq push` to merge with conflict markers."""
+    from .. import store as pqstore
+
+    with pqstore.writing(ws):
+        return _checkout(ws, track_name, branch, force, progress, partial)
+
+
+def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
+              progress: Progress | None, partial: bool) -> CheckoutResult:
     track = ws.track(track_name)
     branch = branch or ws.queue_branch(track_name)
     git = ws.git
-    from .. import opstate
-
-    opstate.refuse_if_busy(git)
     refuse_dirty(git, "checkout")
     base = base_commit(git, track)
     loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import conventions as cv
+from .. import store as pqstore
 from ..clock import now
 from ..errors import ApplyError, GitError, PatchqError, StateError
 from ..files import FileSet
@@ -549,7 +550,12 @@ def _record_issue_option(ws: Workspace, slug: str, number: int) -> str:
 def draft(ws: Workspace, slug: str, opts: Options, online=None,
           cache: Cache | None = None) -> DraftResult:
     """Draft one patch offline; ``online`` (see draft_online) goes on with GitHub and the
-    fork when --push or --open asked for it."""
+    fork when --push or --open asked for it. Holds patchq's lock throughout."""
+    with pqstore.writing(ws):
+        return _draft(ws, slug, opts, online, cache)
+
+
+def _draft(ws: Workspace, slug: str, opts: Options, online, cache: Cache | None) -> DraftResult:
     check_slug(slug)
     if opts.issue is not None and opts.issue <= 0:
         raise PatchqError(f"--issue {opts.issue} is not an issue number", "give N of gh-N")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
+from .. import store as pqstore
 from ..errors import MapError, PatchqError
 from ..queue import LoadedPatch, load_series
 from ..workspace import Workspace
@@ -87,7 +88,12 @@ def why_skip(ws: Workspace, patch: LoadedPatch, track: str, target: str) -> str:
 def draft_all(ws: Workspace, opts: one.Options, online=None,
               progress: one.Progress | None = None) -> AllResult:
     """Draft every upstreamable patch not upstream, not proposed, not taken from upstream; a
-    failure is recorded and the others go on."""
+    failure is recorded and the others go on. Holds patchq's lock throughout."""
+    with pqstore.writing(ws):
+        return _draft_all(ws, opts, online, progress)
+
+
+def _draft_all(ws: Workspace, opts: one.Options, online, progress) -> AllResult:
     names = [opts.track] if opts.track else ws.map.track_names()
     if not names:
         raise MapError("no tracks yet", "import a series with `patchq import`")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import opstate
-from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base, unclean
+from .. import store as pqstore
+from ..files import remove_stray_temps
+from ..queue import ExportPlan, load_series, plan_export, queue_on_base, unclean
+from ..stack_tx import commit_files
 from ..workspace import Workspace
 
 
@@ -35,11 +37,19 @@ def plan(ws: Workspace, track_name: str, branch: str | None = None,
 
 def export(ws: Workspace, track_name: str, branch: str | None = None,
            dry_run: bool = False, refresh: bool = False) -> ExportResult:
-    """Write the queue branch back into the series. ``refresh`` also rewrites, from their
-    commits, the files that apply only by 3-way merge, with fuzz or line endings reconciled,
-    so that every file applies exactly again."""
-    if not dry_run:  # a stopped rebase or push must not be written half-done
-        opstate.refuse_if_busy(ws.git)
+    """Write the queue branch into the series. Under patchq's lock, refused while an operation
+    is in progress (a stopped rebase or push must not be written half-done), and journaled:
+    a crash leaves the old series or, at the next command that writes, the new one.
+    ``refresh`` also rewrites, from their commits, the files that apply only by 3-way merge,
+    with fuzz or line endings reconciled, so that every file applies exactly again."""
+    if dry_run:
+        return _export(ws, track_name, branch, dry_run, refresh)
+    with pqstore.writing(ws):
+        return _export(ws, track_name, branch, dry_run, refresh)
+
+
+def _export(ws: Workspace, track_name: str, branch: str | None, dry_run: bool,
+            refresh: bool = False) -> ExportResult:
     export_plan, branch, tip = plan(ws, track_name, branch, refresh_unclean=refresh)
     result = ExportResult(track=track_name, branch=branch, plan=export_plan, dry_run=dry_run)
     git = ws.git
@@ -49,5 +59,9 @@ def export(ws: Workspace, track_name: str, branch: str | None = None,
     if dry_run:
         result.written = sorted(export_plan.files.changes())
     else:
-        result.written = apply_export(git, export_plan, branch, tip)
+        directory = ws.series_dir(track_name)
+        remove_stray_temps(directory)  # left by a writer killed before this one journaled
+        remove_stray_temps(ws.root, {ws.map_path.name})
+        result.written = commit_files(git, "export", track_name, branch, tip,
+                                      export_plan.files.changes(), export_plan.digests)
     return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import headers, patchfile
+from .. import store as pqstore
 from ..clock import today
 from ..errors import MapError, SeriesError
 from ..files import FileSet
@@ -239,7 +240,14 @@ def _only_repo(read: headers.Headers) -> str:
 def import_series(ws: Workspace, source: str, track: str, base: str,
                   name_from: str | None = None, follows: str | None = None,
                   progress: Progress | None = None) -> ImportResult:
-    """Import ``source`` as ``track`` on ``base``. Writes nothing when anything is wrong."""
+    """Import ``source`` as ``track`` on ``base``. Writes nothing when anything is wrong.
+    Holds patchq's lock throughout (:func:`patchq.store.writing`)."""
+    with pqstore.writing(ws):
+        return _import_series(ws, source, track, base, name_from, follows, progress)
+
+
+def _import_series(ws: Workspace, source: str, track: str, base: str, name_from: str | None,
+                   follows: str | None, progress: Progress | None) -> ImportResult:
     target = ws.series_dir(track)
     if track in ws.map.track_names():
         raise MapError(f"track {track!r} already exists in {ws.map_path.name}",

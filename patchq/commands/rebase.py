@@ -24,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import opstate
+from .. import store as pqstore
 from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
 from ..errors import ApplyError, GitError, StateError
@@ -61,7 +61,7 @@ from .checkout import refuse_dirty, refuse_unexported
 
 VERB = "rebase"
 _PAIR = re.compile(r"^\s*(?:\d+|-):\s+(?:[0-9a-f]+|-+) ([<>=!]) \s*(?:\d+|-):")
-BACKUP = "patchq/rebase-backup"
+BACKUP = pqstore.BACKUP
 STATE_VERSION = 1
 REFRESH = (Outcome.OFFSET, Outcome.REFRESHED, Outcome.PARTIAL, Outcome.MODIFIED)
 ORDER = [o.value for o in Outcome]
@@ -91,6 +91,7 @@ class RebaseResult:
     written: list[Path] = field(default_factory=list)
     stopped: Stopped | None = None
     unresolved: list[str] = field(default_factory=list)  # --status: files still conflicted
+    checked_out: bool = True  # --status: the stopped patch's conflict is in the work tree
 
     def counts(self) -> dict[str, int]:
         out = {o: 0 for o in ORDER}
@@ -220,8 +221,8 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     track = ws.track(track_name)
     branch = ws.queue_branch(track_name)
     git = ws.git
-    with opstate.locked(git):
-        opstate.refuse_if_busy(git)
+    with pqstore.locked(git):
+        pqstore.refuse_if_busy(git)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
         old_base = base_commit(git, track)
@@ -295,7 +296,7 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
 
 def _save(git: Git, state: dict) -> None:
     try:
-        opstate.save(git, state)
+        pqstore.save(git, state)
     except OSError as exc:
         raise StateError(f"cannot save the rebase state in {git.git_path('patchq')}: "
                          f"{exc.strerror or exc}",
@@ -305,12 +306,12 @@ def _save(git: Git, state: dict) -> None:
 
 def _load(ws: Workspace) -> tuple[Git, dict]:
     git = ws.git
-    state = opstate.current(git)
+    state = pqstore.current(git)
     if state is None:
         raise StateError(f"no rebase is in progress in {git.path}",
                          "start one with `patchq rebase TRACK`")
     if state.get("verb") != VERB:
-        raise StateError(f"a {opstate.describe(state)} is in progress, not a rebase",
+        raise StateError(f"a {pqstore.describe(state)} is in progress, not a rebase",
                          f"finish it with `patchq {state.get('verb')} --continue` or `--abort`")
     if state.get("version") != STATE_VERSION:
         raise StateError("the rebase in progress was started by another version of patchq",
@@ -386,6 +387,32 @@ def _backup(ws: Workspace, git: Git, track: str) -> Path:
     return target
 
 
+def carry_map(ws: Workspace) -> bool:
+    """After a command changed people-owned fields of the map while this patch repo's rebase
+    is stopped (under patchq's lock, :func:`patchq.store.writing` with ``map_fields``): the
+    backed-up map becomes the map as it is now, so that --abort puts back the edit with the
+    rest and the end of the rebase records its outcomes on top of it. Until the rebase writes
+    the series, the map on disk is the backed-up one plus such edits only."""
+    git = ws.git
+    if not pqstore.carries_map_edits(pqstore.current(git), ws, git):
+        return False
+    backup = git.git_path(BACKUP)
+    try:
+        meta = json.loads((backup / "index.json").read_text())
+        data = ws.map_path.read_bytes()
+        digest = _digest(data)
+        if meta["files"].get("map") == digest:
+            return False
+        atomic_write(backup / "blobs" / digest, data)
+        meta["files"]["map"] = digest
+        atomic_write(backup / "index.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+    except (OSError, ValueError, KeyError) as exc:
+        raise StateError(f"cannot keep the edit in the rebase backup {backup} ({exc})",
+                         "`patchq rebase --abort` would undo it: record it again after the "
+                         "rebase") from None
+    return True
+
+
 def _remove_backup(git: Git) -> None:
     target = git.git_path(BACKUP)
     shutil.rmtree(target.with_name(target.name + ".new"), ignore_errors=True)
@@ -401,7 +428,7 @@ def _restore(ws: Workspace, git: Git, state: dict) -> list[str]:
     except (OSError, ValueError) as exc:
         raise StateError(f"the rebase backup {backup} is unreadable ({exc})",
                          "restore series/ and upstream_map.toml from the patch repo's git "
-                         "history, then remove " + str(git.git_path(opstate.STATE))) from None
+                         "history, then remove " + str(git.git_path(pqstore.STATE))) from None
     track = meta["track"]
     series = ws.series_dir(track)
     now = _user_files(ws, git, track)
@@ -578,7 +605,7 @@ def _finish(ws: Workspace, git: Git, state: dict,
         diff = range_diff(git, state["from"]["commit"], old_tip, to_commit, tip)
     except GitError as exc:
         diff = f"(range-diff failed: {exc})"
-    opstate.clear(git)
+    pqstore.clear(git)
     _remove_backup(git)
     result = _result(state, "done", results)
     result.range_diff = _changed_range_diff(diff)
@@ -727,8 +754,8 @@ def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseRe
     crash or Ctrl-C, go on from the last saved step."""
     ws.read_only()
     git, state = _load(ws)
-    with opstate.locked(git):
-        state = opstate.current(git) or state
+    with pqstore.locked(git):
+        state = pqstore.current(git) or state
         store = ObjectStore(git)
         try:
             stop = state.get("stop") or {}
@@ -816,8 +843,8 @@ def skip(ws: Workspace, progress: Progress | None = None, drop: bool = False) ->
     person) and go on; with ``drop``, take it out of the series instead (``dropped``)."""
     ws.read_only()
     git, state = _load(ws)
-    with opstate.locked(git):
-        state = opstate.current(git) or state
+    with pqstore.locked(git):
+        state = pqstore.current(git) or state
         stop = state.get("stop")
         if state["phase"] != "stopped" or not stop:
             raise StateError("the rebase is not stopped at a conflict, nothing to skip",
@@ -863,8 +890,8 @@ def abort(ws: Workspace) -> AbortResult:
     """Put the queue branch, HEAD, the series files, the map and the manifest back exactly as
     they were before the rebase. Works from any point, also after a crash."""
     git, state = _load(ws)
-    with opstate.locked(git):
-        state = opstate.current(git) or state
+    with pqstore.locked(git):
+        state = pqstore.current(git) or state
         branch = state["branch"]
         orig = state["orig"]
         try:
@@ -899,7 +926,7 @@ def abort(ws: Workspace) -> AbortResult:
             raise StateError(f"cannot restore the series: {exc.strerror or exc}",
                              "free some space, then `patchq rebase --abort` again") from None
         crash_point("abort: files restored")
-        opstate.clear(git)
+        pqstore.clear(git)
         _remove_backup(git)
     return AbortResult(state["track"], branch, git.current_branch() or (git.head() or ""),
                        restored)
@@ -917,14 +944,18 @@ def _drop_conflict(git: Git) -> None:
 def status(ws: Workspace) -> RebaseResult | None:
     """The rebase in progress (None when there is none)."""
     git = ws.git
-    state = opstate.current(git)
+    state = pqstore.current(git)
     if state is None or state.get("verb") != VERB:
         return None
     phase = {"running": "interrupted", "finishing": "interrupted"}.get(state["phase"],
                                                                        state["phase"])
     result = _result(state, phase, _results(state))
-    if result.stopped is not None and git.current_branch() == state["branch"]:
-        result.unresolved = unmerged_paths(git)
+    if result.stopped is not None:
+        # killed after the stop was saved, before its conflict reached the work tree:
+        # nothing is resolved yet (--continue checks the conflict out)
+        result.checked_out = bool(state["stop"].get("materialized"))
+        if result.checked_out and git.current_branch() == state["branch"]:
+            result.unresolved = unmerged_paths(git)
     return result
 
 

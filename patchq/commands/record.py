@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import conventions as cv
+from .. import store as pqstore
 from ..errors import MapError, PatchqError
 from ..forge import parse_ref
 from ..model import Disposition
@@ -71,6 +72,11 @@ def parse_assignments(items: tuple[str, ...] | list[str]) -> list[tuple[str, str
         if key in seen:
             raise RecordError(f"{key} is given twice", "give each field once")
         seen.add(key)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RecordError(f"the value of {key} is not UTF-8 text",
+                              "give the text in UTF-8 (check the terminal's encoding)") from None
         out.append((key, value.strip()))
     return out
 
@@ -128,8 +134,22 @@ def known_slugs(ws: Workspace, track: str | None) -> list[str]:
 
 def record(ws: Workspace, slug: str, assignments: list[str] | tuple[str, ...],
            track: str | None = None) -> RecordResult:
-    """Set (or with no assignment, show) the people-owned fields of a patch."""
+    """Set (or with no assignment, show) the people-owned fields of a patch. Setting holds
+    patchq's lock from reading the map to writing it (:func:`patchq.store.writing`)."""
     pairs = parse_assignments(assignments)
+    if not pairs:
+        return _record(ws, slug, pairs, track)
+    with pqstore.writing(ws, map_fields=True):  # a stopped rebase takes the edit along
+        result = _record(ws, slug, pairs, track)
+        if result.changes:
+            from .rebase import carry_map
+
+            carry_map(ws)
+        return result
+
+
+def _record(ws: Workspace, slug: str, pairs: list[tuple[str, str]],
+            track: str | None) -> RecordResult:
     umap = ws.map
     if track is not None:
         umap.track(track)  # a clear error for an unknown track

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import opstate, patchfile, stack_tx
+from .. import patchfile, stack_tx
+from .. import store as pqstore
 from ..clock import now, today
 from ..errors import StateError
 from ..git import Git, Identity, add_trailer, author_ident, work_tree_tree
@@ -454,7 +455,7 @@ def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
     `edit --continue` refreshes it and pushes the rest back."""
     git = ws.git
     with session(ws) as recovered:
-        state = opstate.current(git)
+        state = pqstore.current(git)
         if is_edit(state):
             raise StateError(f"an edit of {state['slug']} is in progress",
                              edit_hint(state["slug"], state.get("return_to")))
@@ -485,10 +486,10 @@ def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
 
 
 def _edit_state(git: Git) -> dict:
-    state = opstate.current(git)
+    state = pqstore.current(git)
     if not is_edit(state):
         if state is not None:
-            opstate.refuse_if_busy(git)
+            pqstore.refuse_if_busy(git)
         raise StateError("no edit is in progress", "start one with `patchq edit PATCH`")
     return state
 

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import opstate, stack_tx
+from .. import stack_tx
+from .. import store as pqstore
 from ..errors import StateError
 from ..git import Git, apply_in_work_tree, force_tree, unmerged_paths, unstaged_paths
 from ..seriesdir import SERIES, file_digest
@@ -100,10 +101,10 @@ def is_edit(state: dict | None) -> bool:
 
 def refuse_busy(git: Git, allow_edit: bool = True) -> dict | None:
     """Refuse when another operation is in progress; return an edit state to carry on."""
-    state = opstate.current(git)
+    state = pqstore.current(git)
     if state is None or (allow_edit and is_edit(state)):
         return state
-    opstate.refuse_if_busy(git)
+    pqstore.refuse_if_busy(git)
     return None
 
 
@@ -113,11 +114,11 @@ def session(ws: Workspace, write: bool = True) -> Iterator[str | None]:
     finish an interrupted change first; yields what was finished."""
     git = ws.read_only().git
     if not write:
-        state = opstate.current(git)
+        state = pqstore.current(git)
         if not (state and state.get("phase") == "commit"):
             yield None
             return
-    with opstate.locked(git):
+    with pqstore.locked(git):
         yield stack_tx.recover(git)
 
 
@@ -219,7 +220,7 @@ def push(ws: Workspace, track: str | None = None, target=None,
     """Push the next patch (or ``target``: a count, a patch to end at, or ALL)."""
     git = ws.git
     with session(ws) as recovered:
-        state = opstate.current(git)
+        state = pqstore.current(git)
         if is_stopped_push(state):
             if track and track != state["track"]:
                 raise StateError(f"a push of track {state['track']} is stopped at "
@@ -349,12 +350,12 @@ def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
         force_tree(git, state["tip"])
         remove_created(git, state)
         if state.get("resume"):
-            opstate.save(git, state["resume"])
+            pqstore.save(git, state["resume"])
         else:
-            opstate.clear(git)
+            pqstore.clear(git)
         return Stop(patch.slug, "failed", [], details, state["branch"], git.path)
     state = dict(state, phase="stopped", kind=kind, files=files)
-    opstate.save(git, state)
+    pqstore.save(git, state)
     stack_tx.crashpoint("stopped")
     return Stop(patch.slug, kind, files, details, state["branch"], git.path)
 
@@ -391,7 +392,7 @@ def _check_stopped(ws: Workspace, state: dict) -> Stack:
     if stack.tip != state["tip"]:
         raise StateError(f"{stack.branch} moved since the push stopped at {slug}",
                          f"put it back at {state['tip'][:12]}, or remove "
-                         f"{opstate.state_path(git)} to forget the stopped push")
+                         f"{pqstore.state_path(git)} to forget the stopped push")
     marked = ws.map.set_aside(stack.track)
     pending = [p for p in stack.unapplied if p.slug == slug or p.slug not in marked]
     if not pending or pending[0].slug != slug:
@@ -490,7 +491,7 @@ def pop(ws: Workspace, track: str | None = None, target=None, force: bool = Fals
     """Pop the top patch (or ``target``: a count, the patch to leave on top, or ALL)."""
     git = ws.git
     with session(ws) as recovered:
-        state = opstate.current(git)
+        state = pqstore.current(git)
         if is_stopped_push(state):
             result = abort_stopped(ws, state)
             if target is not None:
@@ -544,7 +545,7 @@ def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
                          "`patchq pop`")
     if git.branch_tip(branch) != tip:
         raise StateError(f"{branch} moved since the push stopped at {slug}",
-                         f"put it back at {tip[:12]}, or remove {opstate.state_path(git)} to "
+                         f"put it back at {tip[:12]}, or remove {pqstore.state_path(git)} to "
                          "forget the stopped push")
     remove_created(git, state)
     change = stack_tx.Change("pop", state["track"], branch, tip, tip, stack_tx.FORCE,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import store as pqstore
 from ..clock import stamp
 from ..detect import Detector, Finding, PatchChange
 from ..errors import GitError
@@ -118,19 +119,22 @@ def status(ws: Workspace, track: str | None = None, against: tuple[str, ...] = (
     """Check the patches of ``track`` (every track when None) against upstream refs."""
     tracks = ws.tracks(track)
     git: Git = ws.git
+    if record:  # before the work: a rebase or push in progress would lose what is written
+        pqstore.check_idle(ws, also="or `patchq status --no-write` to only look")
     checked_at = stamp()
     results = []
     for tr in tracks:
         results.append(_track_status(ws, git, tr, against, progress))
     recorded = False
     if record and any(t.rows for t in results):
-        umap = ws.map
-        before = umap.text()
-        for result in results:
-            write_findings(ws, result, checked_at)
-        if umap.text() != before:
-            umap.save()
-            recorded = True
+        with pqstore.writing(ws):  # the map as it is now, under the lock
+            umap = ws.map
+            before = umap.text()
+            for result in results:
+                write_findings(ws, result, checked_at)
+            if umap.text() != before:
+                umap.save()
+                recorded = True
     return StatusResult(results, checked_at, recorded)
 
 

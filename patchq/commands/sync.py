@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import store as pqstore
 from ..clock import stamp
 from ..errors import MapError, PatchqError
 from ..forge import Forge, IssueInfo, PullInfo, Ref, SearchHit, parse_ref
@@ -183,6 +184,7 @@ def sync(ws: Workspace, forge: Forge, search: bool = True,
          progress: Progress | None = None) -> SyncResult:
     """Read GitHub for every recorded issue and PR (and search PRs for the others), then
     write the map once."""
+    pqstore.check_idle(ws)  # before asking GitHub: the answers could not be written
     plans = _plans(ws, search)
     github = ws.map.upstream_get("github")
     if any(p.search_terms for p in plans) and not github:
@@ -226,9 +228,14 @@ def _proposals(forge: Forge, repo: str, terms: tuple[str, ...]) -> list[Proposal
 
 
 def _write(ws: Workspace, results: list[PatchSync], checked_at: str) -> bool:
+    with pqstore.writing(ws):  # the map as it is now, under the lock
+        return _write_locked(ws, results, checked_at)
+
+
+def _write_locked(ws: Workspace, results: list[PatchSync], checked_at: str) -> bool:
     import tomlkit
 
-    umap = ws.reload_map()  # what is on disk now: nothing was written while GitHub was asked
+    umap = ws.map
     before = umap.text()
     for item in results:
         record = umap.ensure_patch(item.slug)
