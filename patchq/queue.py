@@ -321,7 +321,7 @@ def remembered_build(git: Git, base: str, patches: Sequence[LoadedPatch],
     """The complete build of this series on this base remembered from an earlier command
     (import, checkout, lint...), while its objects are still in the clone; else None."""
     if builds is None:
-        builds = _read_builds(git.git_path(_BUILDS))
+        builds = _read_builds(git.git_path(pqstore.BUILDS))
     known = builds.get(_build_key(git, base, patches))
     if not (isinstance(known, dict) and known.get("applied")
             and _objects_present(git, base, known)):
