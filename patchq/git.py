@@ -175,6 +175,41 @@ class Git:
             raise GitError(f"git {args[0]} failed: {first or f'exit status {status}'}")
         return Result(status, out or b"", err_text)
 
+    def clear_stale_index_lock(self, min_age: float = 2.0) -> Path | None:
+        """Remove ``index.lock`` when it is certainly left over: older than ``min_age``
+        seconds and open in no process (a git holding it keeps it open until it renames it;
+        Linux's /proc tells). Returns the path removed, or None (no lock, or one that may be
+        held: then git's own advice stands). Only for recovery (``rebase --abort``) under
+        patchq's lock."""
+        import time
+
+        lock = self._index_lock()
+        proc = Path("/proc")
+        if lock is None or not (proc / "self" / "fd").is_dir():
+            return None
+        try:
+            if time.time() - lock.stat().st_mtime < min_age:
+                return None
+        except OSError:
+            return None
+        target = str(lock.resolve())
+        for fd_dir in proc.glob("[0-9]*/fd"):
+            try:
+                fds = list(fd_dir.iterdir())
+            except OSError:
+                continue  # another user's process: it cannot hold this user's lock here
+            for fd in fds:
+                try:
+                    if os.readlink(fd) == target:
+                        return None
+                except OSError:
+                    continue
+        try:
+            lock.unlink()
+        except OSError:
+            return None
+        return lock
+
     def _index_lock(self) -> Path | None:
         """The index's lock file, when it is there (git refuses to touch the index then)."""
         lock = Path(self._repo.git_dir) / "index.lock"

@@ -311,18 +311,37 @@ def test_export_removes_only_stray_temp_files(repos):
 # -- rebase: a stale index.lock, a kill before the conflict is checked out ------------------------
 
 
-def test_a_stale_index_lock_gives_gits_advice(repos):
+def test_an_index_lock_that_may_be_held_gives_gits_advice(repos):
     original = repos.snapshot()
     stopped_rebase(repos)
     lock = repos.upstream / ".git" / "index.lock"
-    lock.touch()  # what a SIGKILLed `git reset` leaves behind
+    lock.touch()  # just now: a git may be about to rename it
     res = repos.run("rebase", "--abort")
     assert res.code == 1
     line = res.err.strip()
     assert "\n" not in line and "exit status" not in line
     assert f"{lock} exists" in line and "remove the file" in line
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    with open(lock, "rb"):  # old, but open in a live process (this one): still held
+        assert repos.run("rebase", "--abort").code == 1
+    assert lock.exists()
     lock.unlink()
     assert repos.run("rebase", "--abort").code == 0
+    assert repos.snapshot() == original
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
+def test_rebase_abort_removes_an_index_lock_no_process_holds(repos):
+    original = repos.snapshot()
+    stopped_rebase(repos)
+    lock = repos.upstream / ".git" / "index.lock"
+    lock.touch()  # what a SIGKILLed `git reset` leaves behind
+    old = time.time() - 60
+    os.utime(lock, (old, old))
+    res = repos.run("rebase", "--abort")
+    assert res.code == 0, res.text
+    assert not lock.exists()
     assert repos.snapshot() == original
 
 

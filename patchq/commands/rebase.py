@@ -894,6 +894,8 @@ def abort(ws: Workspace) -> AbortResult:
         state = pqstore.current(git) or state
         branch = state["branch"]
         orig = state["orig"]
+        # a git child killed with patchq leaves index.lock; one no process holds is removed
+        git.clear_stale_index_lock()
         try:
             if git.current_branch() == branch and (unmerged_paths(git) or git.is_dirty()):
                 _drop_conflict(git)
