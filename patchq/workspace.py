@@ -103,5 +103,9 @@ class Workspace:
         return self._git
 
     def queue_branch(self, track: str) -> str:
+        from .validate import branch_name
+
         table = self.map.track_table(track)
-        return str(table.get("queue", f"patchq/{track}"))
+        if "queue" not in table:
+            return f"patchq/{track}"
+        return branch_name(str(table["queue"]), f"[tracks.{track}] queue")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import owner, validate
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
 from ..queue import (
@@ -77,11 +78,12 @@ def move_branch(git: Git, branch: str, old: str | None, new: str, switch: bool =
 def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: bool = False,
              progress: Progress | None = None) -> CheckoutResult:
     track = ws.track(track_name)
-    branch = branch or ws.queue_branch(track_name)
+    branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
     from .. import opstate
 
     opstate.refuse_if_busy(git)
+    owner.check(git, ws.root, branch, track_name, building=True)
     refuse_dirty(git, "checkout")
     base = base_commit(git, track)
     loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)
@@ -100,6 +102,7 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     refuse_unexported(git, track_name, branch, old_tip, result.tip, force)
     previous = move_branch(git, branch, old_tip, result.tip, reason=f"patchq checkout {track_name}")
     record_build(git, track_name, branch, loaded, result)
+    owner.claim(git, ws.root, branch, track_name)
     return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
                           tip=result.tip, patches=len(result.applied),
                           three_way=tuple(a.slug for a in result.applied if a.how == "3way"),

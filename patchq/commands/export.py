@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import opstate
+from .. import opstate, owner, validate
 from ..queue import ExportPlan, apply_export, load_series, plan_export, queue_on_base
 from ..workspace import Workspace
 
@@ -23,8 +23,9 @@ class ExportResult:
 def plan(ws: Workspace, track_name: str, branch: str | None = None,
          refresh: tuple[str, ...] = ()) -> tuple[ExportPlan, str, str]:
     track = ws.track(track_name)
-    branch = branch or ws.queue_branch(track_name)
+    branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
+    owner.check(git, ws.root, branch, track_name)  # only a queue branch patchq built is read
     tip, base = queue_on_base(git, track, branch)
     loaded = load_series(ws.series_dir(track_name), track_name)
     return plan_export(git, ws.map, loaded, base, tip, refresh), branch, tip

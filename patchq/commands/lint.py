@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import owner
 from ..errors import PatchqError, SeriesError
 from ..model import Problem, valid_slug
 from ..patchfile import diff_stats
@@ -138,6 +139,10 @@ def _check_export(ws: Workspace, loaded: LoadedSeries, base: str, built_tip: str
     branch = ws.queue_branch(track)
     tip = git.branch_tip(branch)
     source = f"queue branch {branch}"
+    try:
+        owner.check(git, ws.root, branch, track)
+    except PatchqError:
+        tip = None  # not this repo's queue branch: compare with the series as built
     if tip is None or not git.is_ancestor(base, tip):
         tip, source = built_tip, "the series applied on its base"
     plan = plan_export(git, ws.reload_map(), loaded, base, tip)

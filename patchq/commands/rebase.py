@@ -24,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import opstate
+from .. import opstate, owner
 from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
 from ..errors import ApplyError, GitError, StateError
@@ -222,6 +222,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     git = ws.git
     with opstate.locked(git):
         opstate.refuse_if_busy(git)
+        owner.check(git, ws.root, branch, track_name, building=True)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
         old_base = base_commit(git, track)
@@ -258,6 +259,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
             }
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
+            owner.claim(git, ws.root, branch, track_name)
             crash_point("state saved")
             return _drive(ws, git, store, state, progress, loaded)
         finally:
