@@ -182,7 +182,11 @@ class Git:
         return sha if res.status == 0 and sha else None
 
     def resolve(self, ref: str, what: str = "ref") -> str:
-        sha = self.rev_parse(ref)
+        """The commit a user-given revision names; refused when it could be read as an option
+        (patchq.validate.revision), one error when it names nothing."""
+        from .validate import revision
+
+        sha = self.rev_parse(revision(ref, what))
         if sha is None:
             raise GitError(f"{what} {ref!r} does not resolve to a commit in {self.path}",
                            "fetch it or check the name")

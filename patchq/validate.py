@@ -89,14 +89,14 @@ def branch_name(name: str, what: str = "branch name") -> str:
 
 def revision(text: str, what: str = "revision") -> str:
     """A revision a user gives (a tag, a branch, a commit id, ``v3.13.5^``): never empty,
-    never read as an option, no control characters or spaces.
+    never read as an option, no control characters.
 
     >>> revision("v3.13.5")
     'v3.13.5'
     """
-    if not text or text.startswith("-") or re.search(r"[\x00-\x20\x7f]", text):
+    if not text or text.startswith("-") or re.search(r"[\x00-\x1f\x7f]", text):
         raise InputError(f"{what} {text!r} is refused: it is empty, starts with '-' or holds "
-                         "a space or a control character", "give a tag, a branch or a commit id")
+                         "a control character", "give a tag, a branch or a commit id")
     return text
 
 

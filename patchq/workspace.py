@@ -68,7 +68,9 @@ class Workspace:
         if not valid_track(track):
             raise SeriesError(f"track name {track!r} is not usable",
                               "use names like 3.11 or main")
-        return self.root / SERIES_DIR / track
+        from .validate import contained
+
+        return contained(self.root / SERIES_DIR / track, self.root, "series directory")
 
     def track(self, name: str) -> Track:
         return self.map.track(name)

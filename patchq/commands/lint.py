@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import owner
-from ..errors import PatchqError, SeriesError
+from .. import owner, validate
+from ..errors import InputError, PatchqError, SeriesError
 from ..model import Problem, valid_slug
 from ..patchfile import diff_stats
 from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
@@ -17,6 +17,9 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
     directory = ws.series_dir(track)
     try:
         series = read_series(directory)
+    except InputError as exc:
+        problems.append(Problem(track, "outside-link", exc.message))
+        return None
     except SeriesError as exc:
         code = "bad-series" if (directory / "series").is_file() else "no-series"
         problems.append(Problem(track, code, exc.message))
@@ -39,6 +42,9 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
         seen[entry.slug] = entry.name
         try:
             parsed = load_patch(directory, entry)
+        except InputError as exc:
+            problems.append(Problem(track, "outside-link", exc.message, entry.slug))
+            continue
         except SeriesError as exc:
             code = "missing-file" if "does not exist" in exc.message else "unreadable"
             problems.append(Problem(track, code, exc.message, entry.slug))
@@ -52,6 +58,12 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
                 problems.append(Problem(track, "parse", f"{entry.name}: {exc.message}",
                                         entry.slug))
                 continue
+        refused = validate.patch_problems(parsed.raw, parsed.diff, entry.strip)
+        if refused:  # never applied: git would refuse it in the clone
+            code = "binary" if b"\x00" in parsed.raw else "refused-path"
+            problems.extend(Problem(track, code, f"{entry.name}: {text}", entry.slug)
+                            for text in refused)
+            continue
         patches.append(LoadedPatch(entry=entry, file=parsed, path=directory / entry.name,
                                    digest=file_digest(parsed.raw)))
     for name in unlisted_files(directory, series):
