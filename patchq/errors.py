@@ -52,3 +52,8 @@ class ForgeError(PatchqError):
 
 class StateError(PatchqError):
     """An operation in progress (or its absence) forbids what was asked."""
+
+
+class InputError(PatchqError):
+    """An input patchq refuses to pass on: a ref name git would read as an option or refuse,
+    a path git refuses, a link out of the patch repo, a URL the token must not go to."""

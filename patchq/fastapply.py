@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from .patchfile import split_lines
+from .validate import refused_path
 
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _UNSUPPORTED = (b"rename ", b"copy ", b"old mode", b"new mode", b"similarity", b"dissimilarity",
@@ -63,7 +64,7 @@ def _strip(spec: bytes, strip: int) -> str | None:
     if len(parts) <= strip:
         raise Unsupported("path shorter than -p")
     name = "/".join(parts[strip:])
-    if not name or name.startswith("/") or ".." in name.split("/"):
+    if refused_path(name):  # git refuses it: so does everything that applies patches
         raise Unsupported("unusual path")
     return name
 

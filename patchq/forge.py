@@ -244,6 +244,10 @@ class GitHubForge:
         import github3
 
         self.url = api_root(url)
+        if token:
+            from .validate import token_api
+
+            token_api(self.url)
         self.timeout = timeout
         self.purpose = purpose  # "read" (status, sync) or "draft" (draft --open): the hints
         self._secret = token  # only for scrubbing messages; never shown (see __repr__)

@@ -230,7 +230,11 @@ class Git:
         return sha if res.status == 0 and sha else None
 
     def resolve(self, ref: str, what: str = "ref") -> str:
-        sha = self.rev_parse(ref)
+        """The commit a user-given revision names; refused when it could be read as an option
+        (patchq.validate.revision), one error when it names nothing."""
+        from .validate import revision
+
+        sha = self.rev_parse(revision(ref, what))
         if sha is None:
             raise GitError(f"{what} {ref!r} does not resolve to a commit in {self.path}",
                            "fetch it or check the name")
@@ -273,7 +277,19 @@ class Git:
         self.run("update-ref", "-d", ref, old)
 
     def switch(self, branch: str) -> None:
-        self.run("checkout", "-q", branch, "--")
+        from .validate import branch_name
+
+        self.run("checkout", "-q", branch_name(branch), "--")
+
+    def config_value(self, key: str) -> str | None:
+        """The clone's own git config value of ``key`` (None when unset)."""
+        res = self.run("config", "--local", "--get", key, ok=(0, 1))
+        value = res.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
+        return value if res.status == 0 else None
+
+    def set_config(self, key: str, value: str) -> None:
+        """Set ``key`` in the clone's own git config (git writes it atomically)."""
+        self.run("config", "--local", key, value)
 
     def reset_keep(self, commit: str) -> None:
         self.run("reset", "-q", "--keep", commit)
@@ -366,9 +382,14 @@ class Git:
         config: list[str] = []
         env = dict(self._env)
         if token and url.startswith(("https://", "http://")):
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url)
             config = ["-c", "credential.helper=", "-c", "credential.helper=" + CREDENTIAL_HELPER,
                       "-c", "credential.useHttpPath=false"]
             env[TOKEN_ENV] = token
+            env[TOKEN_HOST_ENV] = parsed.netloc.rpartition("@")[2]
+            env[TOKEN_PROTOCOL_ENV] = parsed.scheme
         command = ["git", *config, *args]
         try:
             status, out, err = self._cmd.execute(
@@ -502,8 +523,15 @@ class Git:
 
 # A credential helper for pushes: git runs it through the shell, it prints the token from the
 # environment. Neither the token nor a file holding it ever exists.
+# It answers only for the protocol and host of the URL patchq gave git (PATCHQ_GIT_TOKEN_HOST),
+# so a redirect to another host gets nothing; where that URL may be is patchq.validate's.
 TOKEN_ENV = "PATCHQ_GIT_TOKEN"
-CREDENTIAL_HELPER = ('!f() { test "$1" = get || exit 0; echo username=x-access-token; '
+TOKEN_HOST_ENV = "PATCHQ_GIT_TOKEN_HOST"
+TOKEN_PROTOCOL_ENV = "PATCHQ_GIT_TOKEN_PROTOCOL"
+CREDENTIAL_HELPER = ('!f() { test "$1" = get || exit 0; h=; p=; while IFS= read -r l; do '
+                     f'case "$l" in "host=${TOKEN_HOST_ENV}") h=1;; '
+                     f'"protocol=${TOKEN_PROTOCOL_ENV}") p=1;; esac; done; '
+                     'test -n "$h" && test -n "$p" || exit 0; echo username=x-access-token; '
                      f'echo "password=${TOKEN_ENV}"; }}; f')
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import patchfile
+from . import patchfile, validate
 from . import store as pqstore
 from .clock import today
 from .errors import ApplyError, GitError, SeriesError, StateError
@@ -160,11 +160,16 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
                 progress(number, len(patches), patch.slug)
             how = "empty"
             if not patch.file.is_empty:
-                new_tree = fast_tree(store, tree, patch)
+                refused = validate.patch_problems(patch.file.raw, patch.file.diff,
+                                                  patch.entry.strip)
+                new_tree = None if refused else fast_tree(store, tree, patch)
                 how = "clean"
                 notes: tuple[str, ...] = ()
                 if new_tree is None:
                     try:
+                        if refused:  # what git refuses, the in-process apply refuses too
+                            raise ApplyError(f"{patch.slug}: {refused[0]}", slug=patch.slug,
+                                             details=refused[0])
                         how, new_tree = git_tree(git, tree, patch)
                     except ApplyError as exc:
                         fuzzy = fuzzy_tree(store, tree, patch)

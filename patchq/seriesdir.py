@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from .errors import SeriesError
 from .model import SeriesEntry, slug_of
 from .patchfile import PatchFile, parse
+from .validate import contained
 
 SERIES = "series"
 _STRIP = re.compile(r"^-p(\d+)$")
@@ -76,6 +77,7 @@ def parse_series(text: str) -> SeriesFile:
 
 def read_series(directory: Path) -> SeriesFile:
     path = directory / SERIES
+    contained(path, directory.parent, "series file")
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
@@ -146,6 +148,8 @@ def discover_format_patch_files(directory: Path) -> list[str]:
 
 def load_patch(directory: Path, entry: SeriesEntry) -> PatchFile:
     path = directory / check_relative(entry.name)
+    # a link may point at another track's file (series/3.13/x -> ../3.12/x), never out of series/
+    contained(path, directory.parent, "patch file")
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -147,7 +147,10 @@ def resolve_track(ws, track: str | None) -> str:
 
 def _branch(ws, track_name: str) -> tuple[str, str, str]:
     """(queue branch, its tip, the track's base), checked."""
+    from . import owner
+
     branch = ws.queue_branch(track_name)
+    owner.check(ws.git, ws.root, branch, track_name)
     tip, base = queue_on_base(ws.git, ws.track(track_name), branch)
     return branch, tip, base
 

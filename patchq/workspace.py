@@ -73,7 +73,9 @@ class Workspace:
         if not valid_track(track):
             raise SeriesError(f"track name {track!r} is not usable",
                               "use names like 3.11 or main")
-        return self.root / SERIES_DIR / track
+        from .validate import contained
+
+        return contained(self.root / SERIES_DIR / track, self.root, "series directory")
 
     def track(self, name: str) -> Track:
         return self.map.track(name)
@@ -108,5 +110,9 @@ class Workspace:
         return self._git
 
     def queue_branch(self, track: str) -> str:
+        from .validate import branch_name
+
         table = self.map.track_table(track)
-        return str(table.get("queue", f"patchq/{track}"))
+        if "queue" not in table:
+            return f"patchq/{track}"
+        return branch_name(str(table["queue"]), f"[tracks.{track}] queue")

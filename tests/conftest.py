@@ -46,3 +46,10 @@ def realdata() -> Path:
     if not (path / "cpython" / ".git").is_dir():
         pytest.skip(f"{path}/cpython is not there")
     return path
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver's servers (the fake GitHub) listen on 127.0.0.1, an address the
+    token may go to over plain http (patchq.validate.token_url: loopback only)."""
+    return ("127.0.0.1", 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import owner, validate
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
 from ..queue import (
@@ -91,8 +92,9 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
 def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
               progress: Progress | None, partial: bool) -> CheckoutResult:
     track = ws.track(track_name)
-    branch = branch or ws.queue_branch(track_name)
+    branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
+    owner.check(git, ws.root, branch, track_name, building=True)
     refuse_dirty(git, "checkout")
     base = base_commit(git, track)
     loaded: LoadedSeries = load_series(ws.series_dir(track_name), track_name)
@@ -117,6 +119,7 @@ def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
             per_track = ws.map.patch_track(failure.slug, track_name)
             per_track["needs_person"] = True
         ws.map.save()
+    owner.claim(git, ws.root, branch, track_name)
     return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
                           tip=result.tip, patches=len(result.applied),
                           three_way=tuple(a.slug for a in result.applied if a.how == "3way"),

@@ -21,7 +21,8 @@ next run finishes the job:
    updated; a closed PR patchq opened is reopened with ``--reopen``, a merged one left alone.
 
 The token comes from GITHUB_TOKEN or GH_TOKEN and goes only to GitHub's API and to git through
-the environment (see ``patchq.git.CREDENTIAL_HELPER``).
+the environment (see ``patchq.git.CREDENTIAL_HELPER``), and only over https to the configured
+GitHub's host (``patchq.validate.token_url``): a fork URL elsewhere is refused, with the token.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .. import conventions as cv
+from .. import validate
 from ..errors import ForgeError, GitError, MapError, PatchqError
 from ..git import FALLBACK_EMAIL, FALLBACK_NAME, Git
 from ..workspace import Workspace
@@ -84,6 +86,14 @@ class Online:
     def _token(self) -> str:
         return self.token if self.token is not None else token_from_env()
 
+    def _git_token(self, url: str) -> str:
+        """The token for git to send to ``url``: only where patchq.validate.token_url allows
+        (https to the configured GitHub's host); anywhere else the push is refused."""
+        token = self._token()
+        if token:
+            validate.token_url(url, self.github_url)
+        return token
+
     def _forge(self):
         if self.forge is None:
             token = self._token()
@@ -105,6 +115,9 @@ class Online:
         fork = umap.upstream_get("fork")
         if self.push_only:
             return self._push_only(ws, slug, opts, cache, github, fork)
+        given = self.fork_url or umap.upstream_get("fork_url")
+        if given:  # a fork URL the token must not go to is refused before anything is written
+            self._git_token(given)
 
         if not (offline.drafts_dir(ws, slug) / offline.PR_MD).exists():
             # a first run: the drafts are on disk whatever happens next
@@ -117,6 +130,8 @@ class Online:
         if not fork:
             raise MapError("no fork to push to", "set [upstream] fork = \"OWNER/REPO\" in "
                            "upstream_map.toml")
+        url = fork_push_url(ws, fork, self.github_url, self.fork_url)
+        token = self._git_token(url)  # before anything is sent anywhere
         forge = self._forge()
         git: Git = ws.git
         committer = git.committer_identity("0 +0000")
@@ -126,8 +141,6 @@ class Online:
                            f"git -C {git.path} config user.name \"Your Name\"; and user.email")
         forge.get_repo(github)
         owner = forge.get_repo(fork).owner
-        url = fork_push_url(ws, fork, self.github_url, self.fork_url)
-        token = self._token()
         branch = offline.BRANCH_PREFIX + slug
         there = self._fork_tip(git, url, branch, token)
         self._check_lease(git, slug, branch, there, opts.force)
@@ -211,7 +224,7 @@ class Online:
                    cache: offline.Cache | None, github: str, fork: str) -> offline.DraftResult:
         git: Git = ws.git
         url = fork_push_url(ws, fork, self.github_url, self.fork_url)
-        token = self._token()
+        token = self._git_token(url)
         branch = offline.BRANCH_PREFIX + slug
         there = self._fork_tip(git, url, branch, token)
         self._check_lease(git, slug, branch, there, opts.force)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import owner, validate
 from .. import store as pqstore
 from ..files import remove_stray_temps
 from ..queue import ExportPlan, load_series, plan_export, queue_on_base, unclean
@@ -26,8 +27,9 @@ def plan(ws: Workspace, track_name: str, branch: str | None = None,
          refresh: tuple[str, ...] = (), refresh_unclean: bool = False
          ) -> tuple[ExportPlan, str, str]:
     track = ws.track(track_name)
-    branch = branch or ws.queue_branch(track_name)
+    branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
+    owner.check(git, ws.root, branch, track_name)  # only a queue branch patchq built is read
     tip, base = queue_on_base(git, track, branch)
     loaded = load_series(ws.series_dir(track_name), track_name)
     if refresh_unclean:

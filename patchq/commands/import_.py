@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import headers, patchfile
+from .. import headers, patchfile, validate
 from .. import store as pqstore
 from ..clock import today
 from ..errors import MapError, SeriesError
@@ -80,11 +80,12 @@ def _quilt_source(directory: Path) -> _Source:
         raise SeriesError(f"{directory / SERIES} lists no patches", "is it the right directory?")
     files = {}
     for entry in series.entries:
-        files[check_relative(entry.name)] = _read(directory / entry.name) \
-            if (directory / entry.name).is_file() else _missing(directory, entry.name)
+        path = validate.contained(directory / check_relative(entry.name), directory, "patch")
+        files[entry.name] = _read(path) if path.is_file() else _missing(directory, entry.name)
     for name in series.disabled:  # Debian keeps commented-out patches beside the series
         candidate = directory / name
         if candidate.is_file() and name not in files:
+            validate.contained(candidate, directory, "patch")
             try:
                 files[check_relative(name)] = _read(candidate)
             except SeriesError:
@@ -105,7 +106,7 @@ def _format_patch_source(directory: Path) -> _Source:
                           "point import at a patch directory, an mbox file or a range A..B")
     files = {}
     for name in names:
-        data = _read(directory / name)
+        data = _read(validate.contained(directory / name, directory, "patch"))
         if not is_cover_letter(patchfile.parse(data, slug_of(name))):
             files[name] = data
     return _Source("format-patch", files, None)
@@ -256,6 +257,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
         raise SeriesError(f"{target} already holds files", "pick another track name")
     git = ws.git
     base_commit = git.resolve(base, "base")
+    if follows:
+        validate.branch_name(follows, "--follows")
     src = _open_source(ws, source)
     files = dict(src.files)
     if not files:
@@ -270,6 +273,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
             files = _rename_by_subject(files)
         series_text = None
     parsed, slugs = {}, {}
+    strips = {e.name: e.strip for e in read_series(Path(source).expanduser()).entries} \
+        if src.kind == "quilt" and series_text is not None else {}
     for name, data in files.items():
         parsed[name] = patchfile.parse(data, slug_of(name))
         if parsed[name].is_empty and src.kind != "quilt" and \
@@ -277,6 +282,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
             what = "is an empty file" if not data.strip() else \
                 "is not a patch: no diff and no mail header found"
             raise SeriesError(f"{name} {what}", "remove it from the source or fix it")
+        for problem in validate.patch_problems(data, parsed[name].diff, strips.get(name, 1)):
+            raise SeriesError(f"{name}: {problem}", "remove it from the source or fix it")
         slug = slug_of(name)
         if not valid_slug(slug):
             raise SeriesError(f"{name}: {slug!r} is not usable as a patch name",

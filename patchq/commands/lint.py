@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import PatchqError, SeriesError
+from .. import owner, validate
+from ..errors import InputError, PatchqError, SeriesError
 from ..model import Problem, Severity, valid_slug
 from ..patchfile import diff_stats
 from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
@@ -16,6 +17,9 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
     directory = ws.series_dir(track)
     try:
         series = read_series(directory)
+    except InputError as exc:
+        problems.append(Problem(track, "outside-link", exc.message))
+        return None
     except SeriesError as exc:
         code = "bad-series" if (directory / "series").is_file() else "no-series"
         problems.append(Problem(track, code, exc.message))
@@ -38,6 +42,9 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
         seen[entry.slug] = entry.name
         try:
             parsed = load_patch(directory, entry)
+        except InputError as exc:
+            problems.append(Problem(track, "outside-link", exc.message, entry.slug))
+            continue
         except SeriesError as exc:
             code = "missing-file" if "does not exist" in exc.message else "unreadable"
             problems.append(Problem(track, code, exc.message, entry.slug))
@@ -51,6 +58,12 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
                 problems.append(Problem(track, "parse", f"{entry.name}: {exc.message}",
                                         entry.slug))
                 continue
+        refused = validate.patch_problems(parsed.raw, parsed.diff, entry.strip)
+        if refused:  # never applied: git would refuse it in the clone
+            code = "binary" if b"\x00" in parsed.raw else "refused-path"
+            problems.extend(Problem(track, code, f"{entry.name}: {text}", entry.slug)
+                            for text in refused)
+            continue
         patches.append(LoadedPatch(entry=entry, file=parsed, path=directory / entry.name,
                                    digest=file_digest(parsed.raw)))
     for name in unlisted_files(directory, series):
@@ -145,6 +158,10 @@ def _check_export(ws: Workspace, loaded: LoadedSeries, base: str, built_tip: str
     branch = ws.queue_branch(track)
     tip = git.branch_tip(branch)
     source = f"queue branch {branch}"
+    try:
+        owner.check(git, ws.root, branch, track)
+    except PatchqError:
+        tip = None  # not this repo's queue branch: compare with the series as built
     if tip is None or not git.is_ancestor(base, tip):
         tip, source = built_tip, "the series applied on its base"
     plan = plan_export(git, ws.reload_map(), loaded, base, tip)

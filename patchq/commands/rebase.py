@@ -24,6 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import owner
 from .. import store as pqstore
 from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
@@ -223,6 +224,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     git = ws.git
     with pqstore.locked(git):
         pqstore.refuse_if_busy(git)
+        owner.check(git, ws.root, branch, track_name, building=True)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
         old_base = base_commit(git, track)
@@ -259,6 +261,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
             }
             state["branch_values"] = [state["orig"]["tip"]]
             _save(git, state)
+            owner.claim(git, ws.root, branch, track_name)
             crash_point("state saved")
             return _drive(ws, git, store, state, progress, loaded)
         finally:
