@@ -172,7 +172,7 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
                                              details=refused[0])
                         how, new_tree = git_tree(git, tree, patch)
                     except ApplyError as exc:
-                        fuzzy = fuzzy_tree(store, tree, patch)
+                        fuzzy = None if refused else fuzzy_tree(store, tree, patch)
                         if fuzzy is None:
                             if not (keep_going or stop):
                                 raise
