@@ -117,30 +117,28 @@ def test_the_hunk_record_keeps_line_kinds_in_order():
 # -- the same results as GNU patch, on many generated cases ------------------------------------
 
 
+def _edited(rng: random.Random, lines: list[bytes], edits: int, marks: bytes) -> list[bytes]:
+    """``lines`` with ``edits`` random changes: a line replaced, inserted or deleted."""
+    out = list(lines)
+    for _ in range(edits):
+        at, roll = rng.randrange(len(out)), rng.random()
+        if roll < 0.4:
+            out[at] = marks[:1] + b"%d\n" % rng.randint(0, 99)
+        elif roll < 0.7:
+            out.insert(at, marks[1:] + b"%d\n" % rng.randint(0, 99))
+        elif len(out) > 1:
+            del out[at]
+    return out
+
+
 def _case(rng: random.Random) -> tuple[bytes, bytes] | None:
     words = [b"w%d\n" % rng.randint(0, 12) for _ in range(rng.randint(3, 40))]
-    changed = list(words)
-    for _ in range(rng.randint(1, 4)):
-        at, roll = rng.randrange(len(changed)), rng.random()
-        if roll < 0.4:
-            changed[at] = b"X%d\n" % rng.randint(0, 99)
-        elif roll < 0.7:
-            changed.insert(at, b"N%d\n" % rng.randint(0, 99))
-        elif len(changed) > 1:
-            del changed[at]
+    changed = _edited(rng, words, rng.randint(1, 4), b"XN")
     diff = b"".join(difflib.diff_bytes(difflib.unified_diff, words, changed, b"a/f", b"b/f",
                                        n=rng.choice([3, 3, 2, 1]), lineterm=b"\n"))
     if not diff:
         return None
-    base = list(words)
-    for _ in range(rng.randint(0, 4)):  # upstream moved on
-        at, roll = rng.randrange(len(base)), rng.random()
-        if roll < 0.4:
-            base[at] = b"Y%d\n" % rng.randint(0, 99)
-        elif roll < 0.7:
-            base.insert(at, b"M%d\n" % rng.randint(0, 99))
-        elif len(base) > 1:
-            del base[at]
+    base = _edited(rng, words, rng.randint(0, 4), b"YM")  # upstream moved on
     return b"".join(base), diff
 
 
