@@ -175,36 +175,27 @@ class Git:
             raise GitError(f"git {args[0]} failed: {first or f'exit status {status}'}")
         return Result(status, out or b"", err_text)
 
-    def clear_stale_index_lock(self, min_age: float = 2.0) -> Path | None:
-        """Remove ``index.lock`` when it is certainly left over: older than ``min_age``
-        seconds and open in no process (a git holding it keeps it open until it renames it;
-        Linux's /proc tells). Returns the path removed, or None (no lock, or one that may be
-        held: then git's own advice stands). Only for recovery (``rebase --abort``) under
-        patchq's lock."""
+    def clear_stale_index_lock(self, settle: float = 0.2) -> Path | None:
+        """Remove ``index.lock`` when it is certainly left over: open in no process, twice,
+        ``settle`` seconds apart, and the same file both times (a git holding the lock keeps
+        it open until it renames it into place, and the moment between its close and its
+        rename is far shorter; Linux's /proc tells who has it open). Returns the path
+        removed, or None (no lock, no /proc, or one that may be held: then git's own advice
+        stands). Only for recovery (``rebase --abort``) under patchq's lock."""
         import time
 
         lock = self._index_lock()
-        proc = Path("/proc")
-        if lock is None or not (proc / "self" / "fd").is_dir():
+        if lock is None or not Path("/proc/self/fd").is_dir():
             return None
         try:
-            if time.time() - lock.stat().st_mtime < min_age:
+            first = lock.stat()
+            if _open_anywhere(lock):
                 return None
-        except OSError:
-            return None
-        target = str(lock.resolve())
-        for fd_dir in proc.glob("[0-9]*/fd"):
-            try:
-                fds = list(fd_dir.iterdir())
-            except OSError:
-                continue  # another user's process: it cannot hold this user's lock here
-            for fd in fds:
-                try:
-                    if os.readlink(fd) == target:
-                        return None
-                except OSError:
-                    continue
-        try:
+            time.sleep(settle)
+            again = lock.stat()
+            if (again.st_ino, again.st_mtime_ns) != (first.st_ino, first.st_mtime_ns) \
+                    or _open_anywhere(lock):
+                return None
             lock.unlink()
         except OSError:
             return None
@@ -745,6 +736,23 @@ class ScratchIndex:
         blob = self.git.out("hash-object", "-w", "--stdin", input=data)
         self.git.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}",
                      env=self.env)
+
+
+def _open_anywhere(path: Path) -> bool:
+    """Does any process this user can see have ``path`` open (Linux /proc)?"""
+    target = str(path.resolve())
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            fds = list(fd_dir.iterdir())
+        except OSError:
+            continue  # another user's process
+        for fd in fds:
+            try:
+                if os.readlink(fd) == target:
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _failing_hunks(stderr: str) -> str:
