@@ -342,10 +342,11 @@ def test_links_parse():
     assert not Links.parse("nothing here, not even agh-12")
 
 
-@pytest.mark.parametrize("ref", ["nope", "-x"])
-def test_unknown_ref_is_a_clear_error(tmp_path, ref):
-    from patchq.errors import GitError
+@pytest.mark.parametrize("ref, message", [("nope", "does not resolve"),
+                                          ("-x", "'-x' is refused: it is empty, starts with '-'")])
+def test_unknown_ref_is_a_clear_error(tmp_path, ref, message):
+    from patchq.errors import PatchqError
 
     repo = upstream(tmp_path)
-    with pytest.raises(GitError, match="does not resolve"):
+    with pytest.raises(PatchqError, match=message):
         Detector(Git(repo), ref)
