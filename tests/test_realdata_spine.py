@@ -106,11 +106,14 @@ def test_a_reworded_debian_patch_changes_only_its_header(debian, tmp_path):
     _, upstream, repo, _ = debian
     work = tmp_path / "work"
     shutil.copytree(repo, work)
-    git(upstream, "branch", "-f", "reword", "patchq/debian-3.13.5")
+    current = git(upstream, "symbolic-ref", "--short", "HEAD")
+    # export takes only a branch patchq built: build "reword" as this track's queue
+    res = patchq("-C", str(work), "--upstream-dir", str(upstream), "checkout", "debian-3.13.5",
+                 "--branch", "reword", "--force")
+    assert res.code == 0, res.text
     sha = git(upstream, "log", "--format=%H", "--grep=^Patchq-Slug: deb-locations$", "reword")
     env = dict(os.environ, GIT_SEQUENCE_EDITOR=f"sed -i 's/^pick {sha[:7]}/reword {sha[:7]}/'",
                GIT_EDITOR="sed -i '1s/.*/Debian: Adjust the locations of directories/'")
-    current = git(upstream, "symbolic-ref", "--short", "HEAD")
     subprocess.run(["git", "rebase", "-q", "-i", "v3.13.5", "reword"], cwd=upstream, env=env,
                    check=True, capture_output=True)
     git(upstream, "checkout", "-q", current)
