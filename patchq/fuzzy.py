@@ -52,15 +52,6 @@ class Placement:
     fuzz: int
     offset: int
 
-    def describe(self) -> str:
-        parts = []
-        if self.fuzz:
-            parts.append(f"fuzz {self.fuzz}")
-        if self.offset:
-            lines = "line" if abs(self.offset) == 1 else "lines"
-            parts.append(f"offset {self.offset:+d} {lines}")
-        return f"{self.path} hunk {self.hunk}: " + ", ".join(parts)
-
 
 @dataclass(frozen=True)
 class FuzzyApply:
@@ -88,10 +79,6 @@ class FuzzyApply:
 class Refused(Exception):
     """A hunk GNU patch would reject too (with fuzz 2), or a file that is not there."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
 
 # -- placing one hunk ---------------------------------------------------------------------
 
@@ -105,11 +92,12 @@ def _matches(image: list[bytes], at: int, pattern: list[bytes], skip_start: int,
 
 
 def _locate(image: list[bytes], hunk: Hunk, fuzz: int, guess: int, frozen: int,
-            same) -> tuple[int, int, int] | None:
-    """(start, ignored at start, ignored at end) of ``hunk`` in ``image`` with ``fuzz``."""
+            same) -> int | None:
+    """Where ``hunk`` starts in ``image`` with ``fuzz`` (its ignored context lines included:
+    they stay the file's own, see :func:`_render`), or None."""
     pattern = hunk.old
     if not pattern:  # nothing to match: it goes where it says
-        return (min(max(guess, frozen), len(image)), 0, 0) if fuzz == 0 else None
+        return min(max(guess, frozen), len(image)) if fuzz == 0 else None
     context = max(hunk.leading, hunk.trailing)
     skip_start = fuzz + hunk.leading - context
     skip_end = fuzz + hunk.trailing - context
@@ -118,14 +106,14 @@ def _locate(image: list[bytes], hunk: Hunk, fuzz: int, guess: int, frozen: int,
         if skip_end < 0 and (len(pattern) != len(image) or frozen > 0):
             return None
         if frozen == 0 and _matches(image, 0, pattern, 0, max(skip_end, 0), same):
-            return 0, 0, max(skip_end, 0)
+            return 0
         return None
     skip_start = max(skip_start, 0)
     if skip_end < 0:
         # fewer lines of context after than before: the hunk is at the end of the file
         at = len(image) - len(pattern)
         if at >= frozen and _matches(image, at, pattern, skip_start, 0, same):
-            return at, skip_start, 0
+            return at
         return None
     last = len(image) - (len(pattern) - skip_end)  # the last start where the hunk fits
     # never before the last line the previous hunk changed
@@ -134,10 +122,10 @@ def _locate(image: list[bytes], hunk: Hunk, fuzz: int, guess: int, frozen: int,
     while offset <= ahead or offset <= behind:
         if offset <= ahead and _matches(image, guess + offset, pattern, skip_start, skip_end,
                                         same):
-            return guess + offset, skip_start, skip_end
+            return guess + offset
         if 0 < offset <= behind and _matches(image, guess - offset, pattern, skip_start,
                                              skip_end, same):
-            return guess - offset, skip_start, skip_end
+            return guess - offset
         offset += 1
     return None
 
@@ -163,9 +151,9 @@ def _with_ending(line: bytes, ending: bytes) -> bytes:
 
 
 def _place_all(image: list[bytes], hunks: list[Hunk], path: str, same,
-               max_fuzz: int) -> tuple[list[tuple[int, int, int]], list[Placement]] | list[int]:
-    """Where every hunk goes, or the numbers of the hunks that go nowhere."""
-    spots: list[tuple[int, int, int]] = []
+               max_fuzz: int) -> tuple[list[int], list[Placement]] | list[int]:
+    """Where every hunk starts, or the numbers of the hunks that go nowhere."""
+    spots: list[int] = []
     placements: list[Placement] = []
     failed: list[int] = []
     shift = frozen = 0
@@ -180,21 +168,20 @@ def _place_all(image: list[bytes], hunks: list[Hunk], path: str, same,
         if found is None:
             failed.append(number)
             continue
-        at = found[0]
-        shift = at - named
-        frozen = at + len(hunk.old) - hunk.trailing  # its trailing context is still free
+        shift = found - named
+        frozen = found + len(hunk.old) - hunk.trailing  # its trailing context is still free
         spots.append(found)
         placements.append(Placement(path, number, fuzz, shift))
     return failed if failed else (spots, placements)
 
 
-def _render(image: list[bytes], hunks: list[Hunk], spots: list[tuple[int, int, int]],
-           ending: bytes | None) -> bytes:
+def _render(image: list[bytes], hunks: list[Hunk], spots: list[int],
+            ending: bytes | None) -> bytes:
     """The file with every hunk applied at its spot. Context lines are never taken from the
     patch: they are the file's own lines, copied as the hunks go past them."""
     out: list[bytes] = []
     copied = 0
-    for hunk, (at, _, _) in zip(hunks, spots):
+    for hunk, at in zip(hunks, spots):
         old_i = new_i = 0
         for kind in hunk.kinds:
             here = at + old_i

@@ -183,7 +183,7 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
                         how, (new_tree, notes) = "fuzzy", fuzzy
                 tree = new_tree
             parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
-            result.applied.append(Applied(patch.slug, parent, how, notes if how == "fuzzy" else ()))
+            result.applied.append(Applied(patch.slug, parent, how, notes))
     finally:
         store.close()
     return result
@@ -215,11 +215,8 @@ def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
             continue
         if item.old_path in changes or (item.new_path and item.new_path != item.old_path):
             return None
-        found = store.entry(tree, item.old_path)
-        if found is None or found[0] not in ("100644", "100755"):
-            return None
-        kind, old = store.read(found[1])
-        data = fastapply.apply_file(old, item) if kind == "blob" else None
+        found = _regular_file(store, tree, item.old_path)
+        data = fastapply.apply_file(found[1], item) if found is not None else None
         if data is None:
             return None
         if item.new_path is None:
@@ -231,17 +228,24 @@ def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
     return store.tree_with(tree, changes) or None
 
 
+def _regular_file(store, tree: str, path: str) -> tuple[str, bytes] | None:
+    """(mode, bytes) of a regular file of ``tree``; None for a link, a submodule, a
+    directory or nothing."""
+    found = store.entry(tree, path)
+    if found is None or found[0] not in ("100644", "100755"):
+        return None
+    kind, data = store.read(found[1])
+    return (found[0], data) if kind == "blob" else None
+
+
 def fuzzy_tree(store, tree: str, patch: LoadedPatch) -> tuple[str, tuple[str, ...]] | None:
     """(tree, notes): ``patch`` applied as GNU ``patch`` applies it (offsets, fuzz up to 2,
     line endings reconciled; :mod:`patchq.fuzzy`), or None when that refuses it too."""
     from . import fuzzy
 
     def read(path: str) -> bytes | None:
-        found = store.entry(tree, path)
-        if found is None or found[0] not in ("100644", "100755"):
-            return None
-        kind, data = store.read(found[1])
-        return data if kind == "blob" else None
+        found = _regular_file(store, tree, path)
+        return found[1] if found else None
 
     try:
         done = fuzzy.apply_patch(patch.file.diff, patch.entry.strip, read)
