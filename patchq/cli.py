@@ -229,9 +229,12 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
         click.echo(f"applied with 3-way merge: {', '.join(result.three_way)}")
     _echo_fuzzy(result.fuzzy, track)
     if result.newly_aside:
-        click.echo(f"set aside, they do not apply on {result.base}: "
-                   f"{', '.join(result.newly_aside)}; `patchq push {result.newly_aside[0]}` "
-                   "applies one with conflict markers (or .rej files) for you to resolve")
+        from .ui import some
+
+        click.echo(f"set aside {len(result.newly_aside)}, they do not apply on {result.base}: "
+                   f"{some(result.newly_aside)} (`patchq lint {track}` lists them all); "
+                   f"`patchq push {result.newly_aside[0]}` applies one with conflict markers "
+                   "(or .rej files) for you to resolve")
     if result.set_aside:
         click.echo(f"left out, set aside by a rebase: {', '.join(result.set_aside)} "
                    f"(`patchq push PATCH` merges one 3-way at its place)")

@@ -25,6 +25,17 @@ def is_tty(stream=None) -> bool:
         return False
 
 
+def some(names: Sequence[str], shown: int = 5) -> str:
+    """``a, b, c`` or, for a long list, ``a, b, c, d, e and 34 more``.
+
+    >>> some(["a", "b"]), some([str(n) for n in range(8)], 3)
+    ('a, b', '0, 1, 2 and 5 more')
+    """
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+
+
 def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
