@@ -61,8 +61,11 @@ def cf(realdata):
 @pytest.mark.skipif(GNU_PATCH is None, reason="GNU patch is not installed")
 @pytest.mark.parametrize(("which", "version", "tag"), [
     ("conda-forge", "3.13.14", "v3.13.15"),
+    ("conda-forge", "3.13.5", "v3.13.15"),
     ("debian", "3.13.5", "v3.13.15"),
+    ("debian", "3.13.15", "v3.13.15"),
     ("debian", "3.11.2", "v3.11.2"),
+    ("debian", "3.11.2", "v3.13.5"),
 ])
 def test_patchq_applies_exactly_what_gnu_patch_applies(realdata, cf, tmp_path, which, version,
                                                         tag):
