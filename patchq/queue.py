@@ -159,12 +159,12 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
             if progress:
                 progress(number, len(patches), patch.slug)
             how = "empty"
+            notes: tuple[str, ...] = ()  # how a fuzzy apply went
             if not patch.file.is_empty:
                 refused = validate.patch_problems(patch.file.raw, patch.file.diff,
                                                   patch.entry.strip)
                 new_tree = None if refused else fast_tree(store, tree, patch)
                 how = "clean"
-                notes: tuple[str, ...] = ()
                 if new_tree is None:
                     try:
                         if refused:  # what git refuses, the in-process apply refuses too
