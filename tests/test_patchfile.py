@@ -297,3 +297,31 @@ def test_redescribe_keeps_the_diff_part_byte_for_byte():
     out = patchfile.redescribe(desc, original)
     assert out.endswith(FORMAT_PATCH[FORMAT_PATCH.index(b"---\n"):])
     assert patchfile.parse(out).description.subject == "A new subject"
+
+
+def test_the_fast_count_equals_unidiffs_on_every_sample_patch(tmp_path):
+    from spine_data import build_sources
+
+    sources = build_sources(tmp_path)
+    compared = 0
+    for directory in (sources.format_patch, sources.quilt):
+        for path in sorted(directory.iterdir()):
+            if path.name == "series" or not path.is_file():
+                continue
+            parsed = patchfile.parse(path.read_bytes(), path.stem)
+            if parsed.is_empty:
+                continue
+            strip = 0 if "p0" in path.name else 1
+            assert patchfile.diff_stats(parsed.diff, strip) == \
+                patchfile.unidiff_stats(parsed.diff, strip), path.name
+            compared += 1
+    assert compared >= 6
+
+
+def test_a_quilt_orig_directory_is_not_a_rename():
+    diff = (b"--- pkg.orig/Lib/x.py\n+++ pkg/Lib/x.py\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n"
+            b"--- /dev/null\n+++ pkg/Lib/new.py\n@@ -0,0 +1 @@\n+n\n")
+    assert patchfile.diff_stats(diff) == (
+        patchfile.FileStat("Lib/x.py", 1, 1, "modified"),
+        patchfile.FileStat("Lib/new.py", 1, 0, "added"))
+    assert patchfile.unidiff_stats(diff)[0].status == "renamed"  # what unidiff alone says

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import owner, validate
 from ..errors import InputError, PatchqError, SeriesError
 from ..model import Problem, Severity, valid_slug
-from ..patchfile import diff_stats
+from ..patchfile import unidiff_stats
 from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
 from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
 from ..workspace import SERIES_DIR, Workspace
@@ -53,7 +53,7 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
             problems.append(Problem(track, "empty", f"{entry.name} has no diff", entry.slug))
         else:
             try:
-                diff_stats(parsed.diff, entry.strip)
+                unidiff_stats(parsed.diff, entry.strip)
             except SeriesError as exc:
                 problems.append(Problem(track, "parse", f"{entry.name}: {exc.message}",
                                         entry.slug))

@@ -89,6 +89,7 @@ def _how_applied(ws: Workspace, track, loaded) -> dict:
 def list_patches(ws: Workspace, track: str | None = None, with_apply: bool = False
                  ) -> list[ListedPatch]:
     rows = []
+    ws.read_only()  # list never writes: tomllib reads the map several times faster
     for tr in ws.tracks(track):
         loaded = load_series(ws.series_dir(tr.name), tr.name)
         applied = _how_applied(ws, tr, loaded) if with_apply else {}
