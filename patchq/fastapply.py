@@ -73,10 +73,13 @@ def _hunk(lines: list[bytes], at: int, header: re.Match) -> tuple[Hunk, int]:
     old_count = int(header.group(2)) if header.group(2) is not None else 1
     new_count = int(header.group(4)) if header.group(4) is not None else 1
     hunk = Hunk(int(header.group(1)), int(header.group(3)))
+    old, new, kinds = hunk.old, hunk.new, hunk.kinds  # locals: this loop runs per diff line
+    leading = trailing = 0
     seen_change = False
-    last: list[list[bytes]] = []
-    while at < len(lines) and (len(hunk.old) < old_count or len(hunk.new) < new_count
-                               or lines[at].startswith(b"\\")):
+    last: tuple[list[bytes], ...] = ()
+    end = len(lines)
+    while at < end and (len(old) < old_count or len(new) < new_count
+                        or lines[at].startswith(b"\\")):
         line = lines[at]
         at += 1
         kind, text = line[:1], line[1:]
@@ -85,27 +88,29 @@ def _hunk(lines: list[bytes], at: int, header: re.Match) -> tuple[Hunk, int]:
                 if side and side[-1].endswith(b"\n"):
                     side[-1] = side[-1][:-1]
             continue
-        if line in (b"\n", b"\r\n"):  # an empty context line whose space was lost
+        if line == b"\n" or line == b"\r\n":  # an empty context line whose space was lost
             kind, text = b" ", line
-        if kind in (b" ", b"-", b"+"):
-            hunk.kinds.append(kind)
         if kind == b" ":
-            hunk.old.append(text)
-            hunk.new.append(text)
-            last = [hunk.old, hunk.new]
+            kinds.append(kind)
+            old.append(text)
+            new.append(text)
+            last = (old, new)
             if seen_change:
-                hunk.trailing += 1
+                trailing += 1
             else:
-                hunk.leading += 1
+                leading += 1
         elif kind == b"-":
-            hunk.old.append(text)
-            last, seen_change, hunk.trailing = [hunk.old], True, 0
+            kinds.append(kind)
+            old.append(text)
+            last, seen_change, trailing = (old,), True, 0
         elif kind == b"+":
-            hunk.new.append(text)
-            last, seen_change, hunk.trailing = [hunk.new], True, 0
+            kinds.append(kind)
+            new.append(text)
+            last, seen_change, trailing = (new,), True, 0
         else:
             raise Unsupported("malformed hunk")
-    if len(hunk.old) != old_count or len(hunk.new) != new_count:
+    hunk.leading, hunk.trailing = leading, trailing
+    if len(old) != old_count or len(new) != new_count:
         raise Unsupported("hunk line counts do not match")
     return hunk, at
 
