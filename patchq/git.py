@@ -255,6 +255,9 @@ class Git:
         """A path inside the git dir (``git rev-parse --git-path``); asked once per name."""
         cache = self.__dict__.setdefault("_git_paths", {})
         key = (name, self._env.get("GIT_OBJECT_DIRECTORY"))
+        if key not in cache and (name in ("", "patchq") or name.startswith("patchq/")):
+            # not a path git relocates (objects, index, refs...): $GIT_DIR/name, no process
+            cache[key] = Path(self._repo.git_dir) / name
         if key not in cache:
             path = Path(self.out("rev-parse", "--git-path", name))
             cache[key] = path if path.is_absolute() else self.path / path
@@ -835,6 +838,7 @@ class ObjectStore:
             raise GitError(f"could not run git: {exc}", "is git installed?") from exc
         self._trees: dict[str, tuple[list, dict, list]] = {}
         self._commits: dict[str, bytes] = {}
+        self._fanout: set[str] = set()  # objects/XX directories known to exist
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -876,7 +880,9 @@ class ObjectStore:
         sha = hashlib.sha1(raw).hexdigest()
         path = self.objects / sha[:2] / sha[2:]
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if sha[:2] not in self._fanout:  # one mkdir per fan-out directory, not per object
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._fanout.add(sha[:2])
             handle, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=path.parent)
             with os.fdopen(handle, "wb") as out:
                 out.write(zlib.compress(raw, 1))

@@ -384,3 +384,19 @@ def test_an_operation_state_of_the_wrong_shape_is_one_line(repos, content):
         assert res.returncode == 1, (args, res.stderr)
         line = err_line(res)
         assert "operation state" in line and "remove it by hand" in line
+
+
+def test_store_paths_are_where_git_puts_them_in_a_clone_and_a_worktree(tmp_path):
+    """The store's paths are derived from the git dir without asking git: they must be what
+    `git rev-parse --git-path` says, in a linked worktree too."""
+    repo, tree = tmp_path / "r", tmp_path / "w"
+    git(tmp_path, "init", "-q", str(repo))
+    git(repo, "-c", "user.name=a", "-c", "user.email=a@example.invalid", "commit", "-q",
+        "--allow-empty", "-m", "x")
+    git(repo, "worktree", "add", "-q", str(tree))
+    for where in (repo, tree):
+        g = Git(where)
+        for name in ("", "patchq", store.LOCK, store.BUILDS):
+            asked = Path(git(where, "rev-parse", "--git-path", name))
+            asked = asked if asked.is_absolute() else where / asked
+            assert g.git_path(name).resolve() == asked.resolve(), (where, name)
