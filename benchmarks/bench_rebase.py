@@ -47,6 +47,8 @@ def environment(home: Path) -> dict:
     env = dict(os.environ, HOME=str(home), GIT_CONFIG_NOSYSTEM="1", PATCHQ_PLAIN="1",
                LC_ALL="C", QUILT_PC=".pc")
     env.pop("PATCHQ_UPSTREAM", None)
+    # as installed for a user: Python's bytecode cached (else every run compiles patchq anew)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     config = home / "gitconfig"
     config.write_text("[user]\n\tname = Bench\n\temail = bench@example.invalid\n"
                       "[advice]\n\tdetachedHead = false\n\tskippedCherryPicks = false\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import os
 import re
+import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -94,23 +95,31 @@ class Git:
     """One repository. ``Git(path)`` raises GitError when path is not a git repository."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        import git as gitpython
-
         self.path = Path(path)
         if not self.path.is_dir():
             raise GitError(f"upstream clone {self.path} does not exist",
                            "pass --upstream-dir or set [upstream] path in upstream_map.toml")
-        try:
-            self._repo = gitpython.Repo(self.path)
-        except (gitpython.exc.InvalidGitRepositoryError, gitpython.exc.NoSuchPathError):
-            raise GitError(f"{self.path} is not a git repository",
-                           "point patchq at a clone of upstream") from None
-        self._cmd = self._repo.git
         self._env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+        self._repo = None
+        # the repository's top (or a bare repository), as GitPython's Repo(path) takes it,
+        # in one git process: importing GitPython costs more than most commands (~90 ms),
+        # so it is loaded only for what needs its object database (:attr:`repo`)
+        res = self.run("rev-parse", "--is-bare-repository", "--absolute-git-dir",
+                       "--show-cdup", ok=(0, 128))
+        lines = res.stdout.decode("utf-8", "surrogateescape").splitlines()
+        bare = lines[:1] == ["true"]
+        if res.status != 0 or len(lines) < 2 or (not bare and lines[2:3] not in ([], [""])):
+            raise GitError(f"{self.path} is not a git repository",
+                           "point patchq at a clone of upstream")
+        self.git_dir = Path(lines[1])
 
     @property
     def repo(self):
         """The GitPython Repo, for callers that need objects (keep to this module when you can)."""
+        if self._repo is None:
+            import git as gitpython
+
+            self._repo = gitpython.Repo(self.path)
         return self._repo
 
     @classmethod
@@ -152,10 +161,7 @@ class Git:
             stdin.write(input)
             stdin.seek(0)
         try:
-            status, out, err = self._cmd.execute(
-                command, istream=stdin, with_extended_output=True, with_exceptions=False,
-                stdout_as_string=False, strip_newline_in_stdout=False, env=full_env,
-                )
+            status, out, err = _execute(command, self.path, full_env, stdin)
         except OSError as exc:
             raise GitError(f"could not run git: {exc}", "is git installed?") from exc
         finally:
@@ -203,7 +209,7 @@ class Git:
 
     def _index_lock(self) -> Path | None:
         """The index's lock file, when it is there (git refuses to touch the index then)."""
-        lock = Path(self._repo.git_dir) / "index.lock"
+        lock = self.git_dir / "index.lock"
         return lock if lock.exists() else None
 
     def out(self, *args: str, **kw) -> str:
@@ -257,7 +263,7 @@ class Git:
         key = (name, self._env.get("GIT_OBJECT_DIRECTORY"))
         if key not in cache and (name in ("", "patchq") or name.startswith("patchq/")):
             # not a path git relocates (objects, index, refs...): $GIT_DIR/name, no process
-            cache[key] = Path(self._repo.git_dir) / name
+            cache[key] = self.git_dir / name
         if key not in cache:
             path = Path(self.out("rev-parse", "--git-path", name))
             cache[key] = path if path.is_absolute() else self.path / path
@@ -386,10 +392,7 @@ class Git:
             env[TOKEN_PROTOCOL_ENV] = parsed.scheme
         command = ["git", *config, *args]
         try:
-            status, out, err = self._cmd.execute(
-                command, with_extended_output=True, with_exceptions=False,
-                stdout_as_string=False, strip_newline_in_stdout=False, env=env,
-                kill_after_timeout=timeout)
+            status, out, err = _execute(command, self.path, env, None, timeout)
         except OSError as exc:
             raise GitError(f"could not run git: {exc}", "is git installed?") from exc
         err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else (err or "")
@@ -449,7 +452,7 @@ class Git:
         lines += [f"parent {p}" for p in parents]
         lines += [f"author {author.signature()}", f"committer {committer.signature()}", ""]
         data = ("\n".join(lines) + "\n" + message).encode("utf-8", "surrogateescape")
-        stream = self._repo.odb.store(IStream(b"commit", len(data), BytesIO(data)))
+        stream = self.repo.odb.store(IStream(b"commit", len(data), BytesIO(data)))
         return stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else stream.hexsha
 
     def read_blob(self, commit: str, path: str) -> bytes | None:
@@ -741,6 +744,23 @@ class ScratchIndex:
                      env=self.env)
 
 
+def _execute(command: list[str], cwd: Path, env: dict, stdin, timeout: float | None = None
+             ) -> tuple[int, bytes, bytes]:
+    """(status, stdout, stderr) of one git process in ``cwd``, with patchq's environment on
+    top of the user's; a process that outlives ``timeout`` is killed (status -9)."""
+    proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env},
+                            stdin=subprocess.DEVNULL if stdin is None else stdin,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        err += f"\ngit did not finish within {timeout:g} s: stopped".encode()
+        return -9, out, err
+    return proc.returncode, out, err
+
+
 def _open_anywhere(path: Path) -> bool:
     """Does any process this user can see have ``path`` open (Linux /proc)?"""
     target = str(path.resolve())
@@ -825,8 +845,6 @@ class ObjectStore:
     """
 
     def __init__(self, git: Git) -> None:
-        import subprocess
-
         self.git = git
         env = dict(os.environ)
         env.update(git._env)

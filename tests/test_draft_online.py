@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import draft_data
-import git.cmd
 import pytest
 import tomlkit
 from draft_data import FORK, UPSTREAM, draft_template_fixture  # noqa: F401
@@ -89,13 +88,13 @@ class Setup:
 def spawned(monkeypatch):
     """Every process patchq starts: its arguments (the token must never be one)."""
     seen: list[list[str]] = []
-    real = git.cmd.safer_popen
+    real = subprocess.Popen
 
     def recording(args, *a, **kw):
         seen.append([str(x) for x in (args if isinstance(args, (list, tuple)) else [args])])
         return real(args, *a, **kw)
 
-    monkeypatch.setattr(git.cmd, "safer_popen", recording)
+    monkeypatch.setattr(subprocess, "Popen", recording)
     return seen
 
 
