@@ -689,28 +689,31 @@ def _free_name(name: str, taken: set[str]) -> str:
 
 
 def _plan_map(umap: UpstreamMap, plan: ExportPlan) -> None:
-    """Map records for added, removed and renamed patches, written with the files."""
-    before = umap.text()
+    """Map records for added, removed and renamed patches, written with the files (rendered
+    once, and only when a record changed: rendering a big map costs more than the rest)."""
+    changed = bool(plan.renamed)
     for old, new in plan.renamed:
         umap.move_patch_track(old, new, plan.track)
     for entry in plan.entries:
+        changed |= not umap.has_patch_track(entry.slug, plan.track)
         table = umap.patch_track(entry.slug, plan.track)
         if table.get("carried") is not True:
-            table["carried"] = True
+            table["carried"] = changed = True
         if "since" not in table:
-            table["since"] = today()
+            table["since"], changed = today(), True
         if entry.slug in plan.commits and table.get("needs_person") is True:
             # a patch a rebase set aside is on the branch again: a person resolved it
             del table["needs_person"]
             if "set_aside_on" in table:
                 del table["set_aside_on"]
-            table["outcome"] = "modified"
+            table["outcome"], changed = "modified", True
     for slug in plan.removed:
         if umap.has_patch_track(slug, plan.track):
-            umap.patch_track(slug, plan.track)["carried"] = False
-    after = umap.text()
-    if after != before:
-        plan.files.write(umap.path, after.encode("utf-8"))
+            table = umap.patch_track(slug, plan.track)
+            if table.get("carried") is not False:
+                table["carried"], changed = False, True
+    if changed:
+        plan.files.write(umap.path, umap.text().encode("utf-8"))
 
 
 def apply_export(git: Git, plan: ExportPlan, branch: str, tip: str) -> list[Path]:
