@@ -287,6 +287,19 @@ class Git:
         value = res.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
         return value if res.status == 0 else None
 
+    def config_values(self, *keys: str) -> dict[str, str]:
+        """The clone's own git config values of ``keys`` that are set, in one git process
+        (keys as git prints them: the section and variable names in lower case)."""
+        pattern = "^(" + "|".join(re.escape(k) for k in keys) + ")$"
+        res = self.run("config", "--local", "-z", "--get-regexp", pattern, ok=(0, 1))
+        wanted = {k.lower() if k.count(".") < 2 else _lower_ends(k): k for k in keys}
+        out = {}
+        for item in res.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            name, _, value = item.partition("\n")
+            if name in wanted:
+                out[wanted[name]] = value
+        return out
+
     def set_config(self, key: str, value: str) -> None:
         """Set ``key`` in the clone's own git config (git writes it atomically)."""
         self.run("config", "--local", key, value)
@@ -742,6 +755,14 @@ class ScratchIndex:
         blob = self.git.out("hash-object", "-w", "--stdin", input=data)
         self.git.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}",
                      env=self.env)
+
+
+def _lower_ends(key: str) -> str:
+    """``Section.Sub.Name`` as git prints it: section and name in lower case, the subsection
+    (a branch name) as it is."""
+    section, rest = key.split(".", 1)
+    sub, _, name = rest.rpartition(".")
+    return f"{section.lower()}.{sub}.{name.lower()}"
 
 
 def _execute(command: list[str], cwd: Path, env: dict, stdin, timeout: float | None = None

@@ -42,7 +42,8 @@ def _key(branch: str, name: str) -> str:
 
 def recorded(git: Git, branch: str) -> tuple[str | None, str | None]:
     """(owner, track) recorded for ``branch``."""
-    return git.config_value(_key(branch, OWNER)), git.config_value(_key(branch, TRACK))
+    values = git.config_values(_key(branch, OWNER), _key(branch, TRACK))
+    return values.get(_key(branch, OWNER)), values.get(_key(branch, TRACK))
 
 
 def claim(git: Git, root: Path, branch: str, track: str) -> None:

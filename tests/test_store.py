@@ -400,3 +400,17 @@ def test_store_paths_are_where_git_puts_them_in_a_clone_and_a_worktree(tmp_path)
             asked = Path(git(where, "rev-parse", "--git-path", name))
             asked = asked if asked.is_absolute() else where / asked
             assert g.git_path(name).resolve() == asked.resolve(), (where, name)
+
+
+def test_owner_records_are_read_in_one_process_for_any_branch_name(tmp_path):
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", str(repo))
+    g = Git(repo)
+    names = ["patchq/3.13", "Feature-x+y.1", "a#b"]
+    for name in names:
+        g.set_config(f"branch.{name}.patchqowner", f"../{name}")
+    g.set_config("branch.other.patchqowner", "../other")
+    for name in names:
+        keys = (f"branch.{name}.patchqowner", f"branch.{name}.patchqtrack")
+        assert g.config_values(*keys) == {keys[0]: f"../{name}"}
+        assert g.config_values(*keys)[keys[0]] == g.config_value(keys[0])
