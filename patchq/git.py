@@ -105,13 +105,14 @@ class Git:
         # in one git process: importing GitPython costs more than most commands (~90 ms),
         # so it is loaded only for what needs its object database (:attr:`repo`)
         res = self.run("rev-parse", "--is-bare-repository", "--absolute-git-dir",
-                       "--show-cdup", ok=(0, 128))
+                       "--git-common-dir", "--show-cdup", ok=(0, 128))
         lines = res.stdout.decode("utf-8", "surrogateescape").splitlines()
         bare = lines[:1] == ["true"]
-        if res.status != 0 or len(lines) < 2 or (not bare and lines[2:3] not in ([], [""])):
+        if res.status != 0 or len(lines) < 3 or (not bare and lines[3:4] not in ([], [""])):
             raise GitError(f"{self.path} is not a git repository",
                            "point patchq at a clone of upstream")
         self.git_dir = Path(lines[1])
+        self._common_dir = self.path / lines[2]  # the main repository's, in a worktree
 
     @property
     def repo(self):
@@ -264,6 +265,9 @@ class Git:
         if key not in cache and (name in ("", "patchq") or name.startswith("patchq/")):
             # not a path git relocates (objects, index, refs...): $GIT_DIR/name, no process
             cache[key] = self.git_dir / name
+        if key not in cache and name == "objects" and not key[1] and \
+                "GIT_OBJECT_DIRECTORY" not in os.environ:
+            cache[key] = self._common_dir / "objects"
         if key not in cache:
             path = Path(self.out("rev-parse", "--git-path", name))
             cache[key] = path if path.is_absolute() else self.path / path

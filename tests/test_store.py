@@ -396,7 +396,7 @@ def test_store_paths_are_where_git_puts_them_in_a_clone_and_a_worktree(tmp_path)
     git(repo, "worktree", "add", "-q", str(tree))
     for where in (repo, tree):
         g = Git(where)
-        for name in ("", "patchq", store.LOCK, store.BUILDS):
+        for name in ("", "patchq", store.LOCK, store.BUILDS, "objects"):
             asked = Path(git(where, "rev-parse", "--git-path", name))
             asked = asked if asked.is_absolute() else where / asked
             assert g.git_path(name).resolve() == asked.resolve(), (where, name)
