@@ -500,3 +500,14 @@ def test_full_disk_while_writing_the_series(demo, monkeypatch):
     res = spare.run("rebase", "--continue", "--json")
     assert res.code == 0, res.text
     assert outcomes(json.loads(res.out)) == demo.expected
+
+
+def test_range_diff_is_not_run_when_every_patch_is_unchanged():
+    from patchq.commands.rebase import _all_unchanged
+    from patchq.model import Outcome
+    from patchq.rebase_result import PatchResult
+
+    same = [PatchResult("a", Outcome.UNCHANGED, ""), PatchResult("b", Outcome.UNCHANGED, "")]
+    assert _all_unchanged(same)
+    assert not _all_unchanged([*same, PatchResult("c", Outcome.OFFSET, "")])
+    assert not _all_unchanged([*same, PatchResult("d", Outcome.UPSTREAM, "")])

@@ -284,7 +284,7 @@ def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedS
             engine.finish(results)
             tip = _tip(results, result.to_commit)
             old_tip = old[-1].commit if old else result.from_commit
-            result.range_diff = _changed_range_diff(
+            result.range_diff = "" if _all_unchanged(results) else _changed_range_diff(
                 range_diff(git, result.from_commit, old_tip, result.to_commit, tip))
         finally:
             store.close()
@@ -605,7 +605,8 @@ def _finish(ws: Workspace, git: Git, state: dict,
     patches = [OldPatch.from_json(p) for p in state["patches"]]
     old_tip = patches[-1].commit if patches else state["from"]["commit"]
     try:
-        diff = range_diff(git, state["from"]["commit"], old_tip, to_commit, tip)
+        diff = "" if _all_unchanged(results) else \
+            range_diff(git, state["from"]["commit"], old_tip, to_commit, tip)
     except GitError as exc:
         diff = f"(range-diff failed: {exc})"
     pqstore.clear(git)
@@ -735,6 +736,12 @@ def _evidence_array(items):
             inline["confidence"] = item.confidence.value
         array.append(inline)
     return array
+
+
+def _all_unchanged(results) -> bool:
+    """Every patch kept byte for byte: range-diff would pair each with itself (``=``), and
+    show nothing once those pairs are left out, so it is not run."""
+    return all(r.outcome is Outcome.UNCHANGED for r in results)
 
 
 def _changed_range_diff(text: str) -> str:
