@@ -30,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
@@ -229,6 +228,8 @@ DEFAULT_API = "https://api.github.com"
 
 
 def _loopback(host: str) -> bool:
+    import ipaddress  # only where a token may go: not on every command's start
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
