@@ -977,109 +977,28 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
 # -- compare, port -------------------------------------------------------------------------------
 
 
-def _stack_target(name: str | None, all_: bool):
-    """push/pop's argument: a patch name, a count (digits, as quilt reads them), or -a."""
-    from .commands.stack_nav import ALL
-
-    if all_ and name:
-        raise click.UsageError("give a patch, a number or -a, not two of them")
-    if all_:
-        return ALL
-    if name is None:
-        return None
-    return int(name) if name.isdigit() else name
-
-
 def _track_option(func):
     return click.option("--track", "-t", callback=_track_cb, metavar="T",
                         help="The track (default: the one whose queue branch is checked out "
                              "in the upstream clone).")(func)
 
 
-def _finished_note(result) -> None:
-    if getattr(result, "recovered", None):
-        click.echo(f"finished the interrupted {result.recovered} first", err=True)
+def _listing(listing) -> None:
+    from . import ui
+    from .commands.stack_render import listing_lines
 
-
-def _print_listing(listing) -> None:
-    _finished_note(listing)
-    for slug in listing.slugs:
-        click.echo(slug)
-    if getattr(listing, "aside", None):
-        click.echo(f"set aside by a rebase (`patchq push PATCH` merges one 3-way at its "
-                   f"place): {', '.join(listing.aside)}", err=True)
+    ui.emit(listing_lines(listing))
     if listing.message:
-        click.echo(listing.message, err=True)
         sys.exit(listing.code)
 
 
-def _short(details: str) -> str:
-    """git's complaints, the first three (they can run to dozens of hunks)."""
-    parts = [p for p in details.split("; ") if p and not p.endswith(":")]
-    return "; ".join(parts[:3]) + ("; ..." if len(parts) > 3 else "")
+def _move(result, quiet: bool = False, ws=None) -> None:
+    from . import ui
+    from .commands.stack_render import move_lines
 
-
-def _stop_error(stop) -> PatchqError:
-    from .errors import ApplyError
-
-    files = ", ".join(stop.files[:5]) + (" ..." if len(stop.files) > 5 else "")
-    back = f"or `patchq pop` to back {stop.slug} out"
-    if stop.kind == "conflict":
-        return ApplyError(f"patch {stop.slug} does not apply cleanly: conflicts in {files} "
-                          f"(merge markers left in {stop.clone})",
-                          f"resolve them, `git add` the files, then `patchq push` to go on "
-                          f"({back})", slug=stop.slug)
-    if stop.kind == "rejects":
-        return ApplyError(f"patch {stop.slug} does not apply and has no blob ids for a 3-way "
-                          f"merge: rejected hunks are in {files or 'no file'} "
-                          f"({_short(stop.details)})",
-                          f"apply them by hand, delete the .rej files, `git add` the files, then "
-                          f"`patchq push` ({back})", slug=stop.slug)
-    if stop.kind == "failed":
-        return ApplyError(f"patch {stop.slug} cannot be applied at all "
-                          f"({_short(stop.details)})",
-                          "fix the patch file in the track's series, then `patchq push`",
-                          slug=stop.slug)
-    if stop.kind == "clean":
-        return ApplyError(f"patch {stop.slug} applied only in the work tree of {stop.clone}",
-                          f"check the result, `git add` it, then `patchq push` ({back})",
-                          slug=stop.slug)
-    return ApplyError(f"patch {stop.slug} does not apply on {stop.branch} "
-                      f"({_short(stop.details)})",
-                      f"switch to it (`git -C {stop.clone} switch {stop.branch}`) and "
-                      "`patchq push` there to resolve the conflict", slug=stop.slug)
-
-
-def _print_move(result, quiet: bool = False, ws=None) -> None:
-    _finished_note(result)
-    if result.aborted:
-        click.echo(f"Removing patch {result.aborted} (the stopped push)")
-    if not quiet:
-        for slug in result.popped:
-            click.echo(f"Removing patch {slug}")
-    if result.resolved:
-        click.echo(f"Applied patch {result.resolved} as resolved in the work tree")
-        if result.resolved_empty:
-            click.echo(f"Patch {result.resolved} is empty now: the resolution dropped its change")
-        for path in result.wrote:
-            click.echo(f"Refreshed patch {_shown(ws, path) if ws else path}")
-    if not quiet:
-        for item in result.pushed:
-            if item.how == "resolved":
-                continue
-            if item.how == "empty":
-                click.echo(f"Patch {item.slug} appears to be empty; applied")
-            elif item.how == "3way":
-                click.echo(f"Applying patch {item.slug} (3-way merge)")
-            else:
-                click.echo(f"Applying patch {item.slug}")
-    if result.stop is not None:
-        raise _stop_error(result.stop)
+    ui.emit(move_lines(result, quiet, ws.root if ws else None))
     if result.nothing:
-        click.echo(result.nothing, err=result.nothing_code != 0)
         sys.exit(result.nothing_code)
-    click.echo("")
-    click.echo(f"Now at patch {result.top}" if result.top else "No patches applied")
 
 
 @cli.command()
@@ -1093,7 +1012,7 @@ def applied(opts: Options, patch: str | None, track: str | None) -> None:
     """
     from .commands.stack_nav import applied as run
 
-    _print_listing(run(opts.workspace(), track, patch))
+    _listing(run(opts.workspace(), track, patch))
 
 
 @cli.command()
@@ -1107,7 +1026,7 @@ def unapplied(opts: Options, patch: str | None, track: str | None) -> None:
     """
     from .commands.stack_nav import unapplied as run
 
-    _print_listing(run(opts.workspace(), track, patch))
+    _listing(run(opts.workspace(), track, patch))
 
 
 @cli.command()
@@ -1117,7 +1036,7 @@ def top(opts: Options, track: str | None) -> None:
     """Print the topmost applied patch. Exits 2 when none is applied (quilt)."""
     from .commands.stack_nav import top as run
 
-    _print_listing(run(opts.workspace(), track))
+    _listing(run(opts.workspace(), track))
 
 
 @cli.command()
@@ -1137,12 +1056,13 @@ def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str |
     """
     from . import ui
     from .commands.stack_nav import push as run
+    from .commands.stack_render import target as stack_target
 
-    target = _stack_target(patch, all_)
+    target = stack_target(patch, all_)
     ws = opts.workspace()
     with ui.progress("pushing") as bar:
         result = run(ws, track, target, progress=bar)
-    _print_move(result, quiet, ws)
+    _move(result, quiet, ws)
 
 
 @cli.command()
@@ -1163,9 +1083,10 @@ def pop(opts: Options, patch: str | None, all_: bool, force: bool, quiet: bool,
     backs the stopped patch out. Exits 2 when there is nothing to pop (quilt).
     """
     from .commands.stack_nav import pop as run
+    from .commands.stack_render import target
 
-    result = run(opts.workspace(), track, _stack_target(patch, all_), force)
-    _print_move(result, quiet)
+    result = run(opts.workspace(), track, target(patch, all_), force)
+    _move(result, quiet)
 
 
 @cli.command()
@@ -1179,14 +1100,7 @@ def goto(opts: Options, patch: str, track: str | None) -> None:
 
     with ui.progress("pushing") as bar:
         result = run(opts.workspace(), patch, track, progress=bar)
-    _print_move(result)
-
-
-def _shown(ws, path) -> str:
-    try:
-        return str(path.relative_to(ws.root))
-    except ValueError:
-        return str(path)
+    _move(result)
 
 
 @cli.command()
@@ -1202,20 +1116,12 @@ def new(opts: Options, name: str, message: str | None, track: str | None) -> Non
     NAME.patch) or a file name ending in .patch/.diff. Changes already in the work tree are
     not touched: `patchq refresh` puts them into the new patch.
     """
+    from . import ui
     from .commands.stack_edit import new as run
+    from .commands.stack_render import new_lines
 
     ws = opts.workspace()
-    result = run(ws, name, message, track)
-    _finished_note(result)
-    click.echo(f"Patch {result.slug} is now on top ({_shown(ws, result.written[0])})")
-
-
-def _editor(text: str) -> str | None:
-    edited = click.edit(text + "\n# Lines starting with '#' are dropped. An unchanged text keeps "
-                               "the description.\n", require_save=False)
-    if edited is None:
-        return None
-    return "\n".join(ln for ln in edited.splitlines() if not ln.startswith("#")) + "\n"
+    ui.emit(new_lines(run(ws, name, message, track), ws.root))
 
 
 @cli.command()
@@ -1230,16 +1136,12 @@ def refresh(opts: Options, edit: bool, message: str | None, track: str | None) -
     (untracked files are left out). The patch file keeps its header when the description is
     unchanged.
     """
+    from . import ui
     from .commands.stack_edit import refresh as run
+    from .commands.stack_render import refresh_lines
 
     ws = opts.workspace()
-    result = run(ws, track, message, _editor if edit else None)
-    _finished_note(result)
-    if result.unchanged:
-        click.echo(f"Patch {result.slug} is unchanged")
-        return
-    click.echo(f"Refreshed patch {result.slug}" +
-               "".join(f" ({_shown(ws, p)})" for p in result.written))
+    ui.emit(refresh_lines(run(ws, track, message, ui.editor if edit else None), ws.root))
 
 
 @cli.command()
@@ -1258,17 +1160,12 @@ def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
     again without it; when one of them needs it, nothing changes and patchq says what to do.
     Its map record stays, with carried = false on this track.
     """
+    from . import ui
     from .commands.stack_edit import delete as run
+    from .commands.stack_render import delete_lines
 
     ws = opts.workspace()
-    result = run(ws, patch, track, remove_file, backup)
-    _finished_note(result)
-    if result.popped:
-        click.echo(f"Removing patch {result.slug}")
-    click.echo(f"Removed patch {result.slug}" +
-               "".join(f" (deleted {_shown(ws, p)})" for p in result.removed))
-    if result.popped:
-        click.echo(f"Now at patch {result.top}" if result.top else "No patches applied")
+    ui.emit(delete_lines(run(ws, patch, track, remove_file, backup), ws.root))
 
 
 @cli.command()
@@ -1279,13 +1176,12 @@ def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
 def rename(opts: Options, old: str, new: str, track: str | None) -> None:
     """Rename patch OLD to NEW: slug, file (its number prefix kept), series entry, map record,
     and the commit's Patchq-Slug trailer when it is applied."""
+    from . import ui
     from .commands.stack_edit import rename as run
+    from .commands.stack_render import rename_lines
 
     ws = opts.workspace()
-    result = run(ws, old, new, track)
-    _finished_note(result)
-    click.echo(f"Patch {result.slug} renamed to {result.new_slug} "
-               f"({_shown(ws, result.written[0])})")
+    ui.emit(rename_lines(run(ws, old, new, track), ws.root))
 
 
 @cli.command()
@@ -1299,13 +1195,11 @@ def fold(opts: Options, patch: str, track: str | None) -> None:
     PATCH leaves the series, its file is removed, its map record says folded_into. PATCH is
     applied, or the next patch to push.
     """
+    from . import ui
     from .commands.stack_edit import fold as run
+    from .commands.stack_render import fold_lines
 
-    ws = opts.workspace()
-    result = run(ws, patch, track)
-    _finished_note(result)
-    click.echo(f"Folded patch {result.slug} into {result.into}")
-    click.echo(f"Now at patch {result.top}")
+    ui.emit(fold_lines(run(opts.workspace(), patch, track)))
 
 
 @cli.command()
@@ -1329,6 +1223,7 @@ def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message
     """
     from . import ui
     from .commands import stack_edit
+    from .commands.stack_render import edit_lines
 
     ws = opts.workspace()
     if cont and abort or (cont or abort) and patch:
@@ -1337,31 +1232,13 @@ def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message
         raise click.UsageError("name the patch to edit (or --continue / --abort)")
     with ui.progress("pushing") as bar:
         if cont:
-            result = stack_edit.edit_continue(ws, message, _editor if edit_message else None,
+            result = stack_edit.edit_continue(ws, message, ui.editor if edit_message else None,
                                               progress=bar)
         elif abort:
             result = stack_edit.edit_abort(ws, progress=bar)
         else:
             result = stack_edit.edit(ws, patch, track)
-    _finished_note(result)
-    if result.refreshed is not None and not result.refreshed.unchanged:
-        click.echo(f"Refreshed patch {result.slug}")
-    move = result.move
-    if move is not None:
-        for slug in move.popped:
-            click.echo(f"Removing patch {slug}")
-        for item in move.pushed:
-            click.echo(f"Applying patch {item.slug}" + (" (3-way merge)" if item.how == "3way"
-                                                         else ""))
-        if move.stop is not None:
-            raise _stop_error(move.stop)
-        click.echo("")
-        click.echo(f"Now at patch {move.top}" if move.top else "No patches applied")
-    if not (cont or abort):
-        from .commands.stack_edit import edit_hint
-
-        click.echo(edit_hint(result.slug, result.return_to)[0].upper() +
-                   edit_hint(result.slug, result.return_to)[1:] + ".")
+    ui.emit(edit_lines(result, started=not (cont or abort)))
 
 
 @cli.command()
@@ -1425,19 +1302,11 @@ def port(opts: Options, patch: str, source: str, target: str, as_slug: str | Non
     push` when B's queue is checked out (resolve, `git add`, `patchq push`); otherwise
     nothing changes.
     """
-    from .commands.port import port as run
+    from . import ui
+    from .commands import port as run
 
     ws = opts.workspace()
-    result = run(ws, patch, source, target, as_slug)
-    _finished_note(result)
-    shown = _shown(ws, result.path)
-    if result.stop is not None:
-        click.echo(f"Added {result.new_slug} to the series of {target} ({shown})")
-        raise _stop_error(result.stop)
-    how = {"3way": " (3-way merge; the file was refreshed for " + target + ")",
-           "empty": " (empty)"}.get(result.how, "")
-    click.echo(f"Ported {source}:{result.slug} to {target} as {result.new_slug}{how} ({shown})")
-    click.echo(f"Now at patch {result.top}")
+    ui.emit(run.render(run.port(ws, patch, source, target, as_slug), ws.root))
 
 
 # -- demo ---------------------------------------------------------------------------------------
