@@ -125,35 +125,12 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
     (without failing). Nothing is written when the source is unusable.
     """
     from . import ui
-    from .commands.import_ import import_series
+    from .commands import import_ as run
 
     ws = opts.workspace()
     with ui.progress("checking") as bar:
-        result = import_series(ws, source, track, base, name_from, follows, progress=bar)
-    click.echo(f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
-               f"{base} ({result.base_commit[:12]}) into series/{track}/")
-    if result.not_applying:
-        click.echo(f"{len(result.not_applying)} do not apply on {base}:")
-        for slug, details in result.not_applying:
-            click.echo(f"  {slug}: {details}")
-        click.echo(f"next: `patchq checkout {track} --partial` builds the "
-                   f"{len(result.slugs) - len(result.not_applying)} that apply and sets these "
-                   f"aside; `patchq push PATCH` then applies each for you to resolve")
-    else:
-        click.echo(f"all {len(result.slugs)} apply on {base}")
-    _echo_fuzzy(result.fuzzy, track)
-    if result.seeded_text():
-        click.echo(result.seeded_text())
-
-
-def _echo_fuzzy(fuzzy, track: str) -> None:
-    """Name the patches that applied only as GNU patch applies them, and how."""
-    if not fuzzy:
-        return
-    click.echo(f"{len(fuzzy)} apply only as GNU patch would (their files are kept byte for "
-               f"byte; `patchq export {track} --refresh` rewrites them clean):")
-    for slug, notes in fuzzy:
-        click.echo(f"  {slug}: {'; '.join(notes)}")
+        result = run.import_series(ws, source, track, base, name_from, follows, progress=bar)
+    ui.emit(run.render(result))
 
 
 # -- list -------------------------------------------------------------------------------------
@@ -172,24 +149,9 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
     (`applies`: clean, 3way, fuzzy, empty, or null; `apply_notes` for fuzzy ones).
     """
     from . import ui
-    from .commands.list_ import list_patches
+    from .commands import list_ as run
 
-    rows = list_patches(opts.workspace(), track, with_apply=as_json)
-    if as_json:
-        ui.print_json([r.as_json() for r in rows])
-        return
-    many = len({r.track for r in rows}) > 1
-    columns = (["track"] if many else []) + ["#", "slug", "subject", "author", "files", "+/-",
-                                              "upstream", "submission"]
-    table_rows = []
-    numbers: dict[str, int] = {}
-    for row in rows:
-        number = numbers[row.track] = numbers.get(row.track, 0) + 1
-        files = row.files[0] if len(row.files) == 1 else f"{len(row.files)} files"
-        cells = [number, row.slug, row.subject[:60], row.author.split(" <")[0], files,
-                 f"+{row.added}/-{row.removed}", row.state or "-", row.submission]
-        table_rows.append(([row.track] if many else []) + cells)
-    ui.table(columns, table_rows)
+    ui.emit(run.render(run.list_patches(opts.workspace(), track, with_apply=as_json), as_json))
 
 
 # -- checkout / export --------------------------------------------------------------------------
@@ -218,28 +180,12 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
     branch is touched. The same series on the same base always gives the same commits.
     """
     from . import ui
-    from .commands.checkout import checkout as run
+    from .commands import checkout as run
 
     with ui.progress("applying") as bar:
-        result = run(opts.workspace(), track, branch, force, progress=bar, partial=partial)
-    state = "already up to date" if result.unchanged else "built"
-    click.echo(f"{result.branch}: {state}, {result.patches} patches on {result.base} "
-               f"({result.base_commit[:12]}), tip {result.tip[:12]}")
-    if result.three_way:
-        click.echo(f"applied with 3-way merge: {', '.join(result.three_way)}")
-    _echo_fuzzy(result.fuzzy, track)
-    if result.newly_aside:
-        from .ui import some
-
-        click.echo(f"set aside {len(result.newly_aside)}, they do not apply on {result.base}: "
-                   f"{some(result.newly_aside)} (`patchq lint {track}` lists them all); "
-                   f"`patchq push {result.newly_aside[0]}` applies one with conflict markers "
-                   "(or .rej files) for you to resolve")
-    if result.set_aside:
-        click.echo(f"left out, set aside by a rebase: {', '.join(result.set_aside)} "
-                   f"(`patchq push PATCH` merges one 3-way at its place)")
-    if result.previous and result.previous != result.branch:
-        click.echo(f"switched from {result.previous}")
+        result = run.checkout(opts.workspace(), track, branch, force, progress=bar,
+                              partial=partial)
+    ui.emit(run.render(result))
 
 
 @cli.command()
@@ -261,27 +207,11 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh
     ones are deleted; a changed Patchq-Slug trailer renames the file. The series file (its
     comments kept) and the map records follow, all files written together or not at all.
     """
-    from .commands.export import export as run
+    from . import ui
+    from .commands import export as run
 
     ws = opts.workspace()
-    result = run(ws, track, branch, dry_run, refresh=refresh)
-    plan = result.plan
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    verb = "would write" if dry_run else "wrote"
-    summary = (f"{len(plan.unchanged)} unchanged, {len(plan.changed)} changed, "
-               f"{len(plan.added)} added, {len(plan.removed)} removed, "
-               f"{len(plan.renamed)} renamed")
-    if not result.written:
-        click.echo(f"series/{track}: nothing to write ({summary})")
-        return
-    click.echo(f"series/{track}: {verb} {len(result.written)} files ({summary})")
-    for path in result.written:
-        try:
-            shown = path.relative_to(ws.root)
-        except ValueError:
-            shown = path
-        click.echo(f"  {shown}")
+    ui.emit(run.render(run.export(ws, track, branch, dry_run, refresh=refresh), ws.root))
 
 
 # -- lint ---------------------------------------------------------------------------------------
@@ -314,22 +244,14 @@ def lint(opts: Options, track: str | None, check_export: bool, no_apply: bool, o
     --strict.
     """
     from . import ui
-    from .commands.lint import lint as run
+    from .commands import lint as run
 
     if onto and no_apply:
         raise click.UsageError("--onto needs the upstream clone: drop --no-apply")
-    problems = run(opts.workspace(), track, check_export, check_apply=not no_apply, onto=onto)
-    if as_json:
-        ui.print_json([{"track": p.track, "slug": p.slug, "code": p.code, "message": p.message,
-                        "severity": p.severity.value} for p in problems])
-    else:
-        for problem in problems:
-            click.echo(problem.line())
-        if not problems:
-            click.echo("no problems found")
-    from .model import Severity
-
-    if any(p.severity is Severity.ERROR or strict for p in problems):
+    problems = run.lint(opts.workspace(), track, check_export, check_apply=not no_apply,
+                        onto=onto)
+    ui.emit(run.render(problems, as_json))
+    if run.failed(problems, strict):
         sys.exit(1)
 
 
@@ -383,6 +305,7 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
     """
     from . import ui
     from .commands import rebase as run
+    from .commands.rebase_render import _rebase_report, _rebase_status
     from .model import Outcome
 
     if do_drop and do_skip:
@@ -438,102 +361,6 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
                 r.slug for r in result.patches if r.outcome is Outcome.CONFLICT), err=True)
         sys.exit(1)
 
-
-def _rebase_report(ws, result, as_json: bool) -> None:
-    from . import ui
-
-    if as_json:
-        ui.print_json(result.as_json())
-        return
-    frm = f"{result.from_ref} ({result.from_commit[:12]})"
-    to = f"{result.to_ref} ({result.to_commit[:12]})"
-    if result.state == "up-to-date":
-        click.echo(f"track {result.track} is already on {to}: nothing to do")
-        return
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in result.counts().items())
-    verb = {"done": "rebased", "dry-run": "would rebase", "stopped": "rebasing"}.get(
-        result.state, result.state)
-    click.echo(f"{verb} {result.track} from {frm} onto {to}: {result.total} patches"
-               + (f": {counts}" if counts else ""))
-    rows = [(number, r.slug, r.outcome.value, r.evidence_line())
-            for number, r in enumerate(result.patches, 1)]
-    if rows:
-        ui.table(["#", "patch", "outcome", "evidence"], rows)
-    if result.stopped is not None:
-        _rebase_stop_help(ws, result)
-        return
-    if result.range_diff.strip():
-        click.echo("\nrange-diff of the queue (old .. new; unchanged pairs left out):")
-        click.echo(result.range_diff.rstrip("\n"))
-    if result.state == "dry-run":
-        click.echo("\ndry run: nothing was changed")
-        return
-    aside = [r.slug for r in result.patches if r.needs_person]
-    click.echo(f"\n{result.branch} is now at {result.tip[:12]}; "
-               f"series/{result.track}: {len(result.written)} files written; "
-               f"the map records base {result.to_ref}")
-    if aside:
-        click.echo(f"set aside, kept unchanged in the series and marked needs_person: "
-                   f"{', '.join(aside)}")
-        click.echo(f"to resolve one: `patchq checkout {result.track}`, then `patchq push "
-                   "PATCH` (a 3-way merge with its conflicts in the work tree), resolve, "
-                   f"`git add`, `patchq push`, `patchq export {result.track}`")
-
-
-def _rebase_stop_help(ws, result) -> None:
-    stop = result.stopped
-    where = ws.git.path
-    click.echo(f"\nstopped at patch {stop.number}/{result.total} {stop.slug}: it conflicts in "
-               f"{', '.join(stop.files) or '(no file: see git status)'}")
-    for message in stop.messages:
-        click.echo(f"  {message}")
-    if result.unresolved:
-        click.echo(f"still unresolved: {', '.join(result.unresolved)}")
-    click.echo(f"The upstream clone {where} is on {result.branch} with the conflict in its "
-               "work tree. Next:")
-    click.echo(f"  resolve the files and `git add` them (in {where}), then "
-               "`patchq rebase --continue`")
-    click.echo("  or `patchq rebase --skip` to set this patch aside (kept unchanged in the "
-               "series, marked needs_person; `patchq push` it later)")
-    click.echo("  or `patchq rebase --drop` to drop it from the series (outcome dropped)")
-    click.echo("  or `patchq rebase --abort` to put the branch, the series and the map back")
-
-
-def _rebase_status(result, as_json: bool) -> None:
-    from . import ui
-
-    if result is None:
-        if as_json:
-            ui.print_json({"state": "none"})
-        else:
-            click.echo("no rebase in progress")
-        return
-    if as_json:
-        data = result.as_json()
-        data["unresolved"] = result.unresolved
-        data["checked_out"] = result.checked_out
-        ui.print_json(data)
-        return
-    done = len(result.patches)
-    click.echo(f"rebase of {result.track} from {result.from_ref} onto {result.to_ref}: "
-               f"{result.state}, {done} of {result.total} patches done")
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in result.counts().items())
-    if counts:
-        click.echo(f"so far: {counts}")
-    if result.stopped is not None:
-        stop = result.stopped
-        click.echo(f"stopped at patch {stop.number} {stop.slug}; conflicts in "
-                   f"{', '.join(stop.files)}")
-        if not result.checked_out:
-            click.echo("interrupted before the conflict was checked out: `patchq rebase "
-                       "--continue` checks it out, `--abort` puts everything back")
-        elif result.unresolved:
-            click.echo(f"still unresolved: {', '.join(result.unresolved)}")
-        else:
-            click.echo("all conflicts resolved: `patchq rebase --continue`")
-    else:
-        click.echo("interrupted: `patchq rebase --continue` goes on, `--abort` puts everything "
-                   "back")
 
 # -- status, record, sync -----------------------------------------------------------------------
 
