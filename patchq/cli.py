@@ -391,21 +391,6 @@ class _GreedyOption(click.Option):
         return result
 
 
-def _state_cell(finding) -> str:
-    from . import ui
-
-    if finding is None:
-        return "-"
-    state = finding.state.value
-    if state == "present":
-        text, style = f"present {finding.method.value if finding.method else ''}".strip(), "green"
-    elif state == "partial":
-        text, style = f"partial {finding.hunks_present}/{finding.hunks_total}", "yellow"
-    else:
-        text, style = "absent", "dim"
-    return ui.styled(text, style)
-
-
 @cli.command()
 @click.argument("track", required=False, callback=_track_cb)
 @click.option("--against", cls=_GreedyOption, multiple=True, metavar="REF...",
@@ -429,61 +414,12 @@ def status(opts: Options, track: str | None, against: tuple[str, ...], no_write:
     unless --no-write. Nothing else is touched: no branch, no work tree.
     """
     from . import ui
-    from .commands.status import status as run
+    from .commands import status as run
 
     ws = opts.workspace()
     with ui.progress("checking", enabled=not as_json) as bar:
-        result = run(ws, track, tuple(against), record=not no_write, progress=bar)
-    if as_json:
-        ui.print_json(result.as_json())
-        return
-    for number, tstatus in enumerate(result.tracks):
-        if number:
-            click.echo()
-        refs = ", ".join(f"{r.name} ({r.commit[:12]})" for r in tstatus.refs)
-        click.echo(f"{tstatus.track}: {len(tstatus.rows)} patches on {tstatus.base} "
-                   f"({tstatus.base_commit[:12]}), against {refs or 'no ref'}")
-        for name in tstatus.skipped_refs:
-            click.echo(f"note: {name} is not in the upstream clone; skipped (name refs with "
-                       "--against)")
-        columns = ["#", "slug", *[r.name for r in tstatus.refs], "disposition", "submission"]
-        rows = []
-        for position, row in enumerate(tstatus.rows, 1):
-            submitted = row.submission
-            if row.pr or row.issue:
-                submitted += " #" + (row.pr or row.issue).rsplit("#", 1)[-1]
-            rows.append([position, ui.escape(row.slug),
-                         *[_state_cell(row.findings.get(r.name)) for r in tstatus.refs],
-                         row.disposition, submitted])
-        ui.table(columns, rows)
-        details = []
-        for position, row in enumerate(tstatus.rows, 1):
-            lines = []
-            if row.problem:
-                lines.append(f"not checked: {row.problem}")
-            for ref, finding in row.findings.items():
-                if finding.state.value != "absent" or finding.evidence or finding.notes:
-                    said = "; ".join(e.line() for e in finding.evidence) or "no evidence"
-                    lines.append(f"{ref}: {finding.state.value}: {said}")
-                    lines += [f"  {note}" for note in finding.notes]
-            if row.reason:
-                lines.append(f"reason: {row.reason}")
-            if lines:
-                details.append(f"  {position} {row.slug}")
-                details += [f"      {line}" for line in lines]
-        if details:
-            click.echo("evidence:")
-            for line in details:
-                click.echo(line)
-        counts = "; ".join(
-            f"{r.name}: " + ", ".join(f"{n} {s}" for s, n in tstatus.counts(r.name).items())
-            for r in tstatus.refs)
-        if counts:
-            click.echo(counts)
-    if result.recorded:
-        click.echo(f"recorded in {ws.map_path.name} (checked_at {result.checked_at})")
-    elif no_write:
-        click.echo("not recorded (--no-write)")
+        result = run.status(ws, track, tuple(against), record=not no_write, progress=bar)
+    ui.emit(run.render(result, as_json, ws.map_path.name, no_write))
 
 
 @cli.command()
@@ -517,32 +453,10 @@ def record(opts: Options, slug: str, assignments: tuple[str, ...], track: str | 
     are kept.
     """
     from . import ui
-    from .commands.record import record as run
+    from .commands import record as run
 
-    result = run(opts.workspace(), slug, assignments, track)
-    if as_json:
-        ui.print_json(result.as_json())
-        return
-    where = f"{slug} (track {track})" if track else slug
-    if not assignments:
-        click.echo(f"{where}:")
-        for key, value in result.current.items():
-            click.echo(f"  {key} = {value}")
-        if not result.current:
-            click.echo("  nothing recorded")
-        return
-    if not result.changes:
-        click.echo(f"{where}: nothing changed")
-        return
-    for key, old, new in result.changes:
-        if not new:
-            click.echo(f"{where}: {key} cleared (was {old!r})")
-        elif old:
-            click.echo(f"{where}: {key} {old!r} -> {new!r}")
-        else:
-            click.echo(f"{where}: {key} = {new!r}")
-    if result.github_cleared:
-        click.echo("the GitHub state recorded for it was forgotten; run `patchq sync`")
+    result = run.record(opts.workspace(), slug, assignments, track)
+    ui.emit(run.render(result, as_json, slug, track, shown_only=not assignments))
 
 
 @cli.command()
@@ -570,50 +484,14 @@ def sync(opts: Options, github_url: str | None, no_search: bool, timeout: float,
     anonymously (60 requests an hour). On any failure the map is left as it was; run again.
     """
     from . import ui
-    from .commands.sync import sync as run
-    from .forge import GitHubForge, token_from_env
+    from .commands import sync as run
 
     ws = opts.workspace()
-    ws.map.upstream_get("github")  # a missing or broken map fails before GitHub is asked
-    token = token_from_env()
-    if not token and not as_json:
-        click.echo("no GITHUB_TOKEN or GH_TOKEN: reading public data anonymously "
-                   "(60 requests an hour)", err=True)
-    forge = GitHubForge(token=token, url=github_url, timeout=timeout)
+    forge = run.github(ws, github_url, timeout,
+                       warn=None if as_json else lambda text: click.echo(text, err=True))
     with ui.progress("asking GitHub", enabled=not as_json) as bar:
-        result = run(ws, forge, search=not no_search, progress=bar)
-    if as_json:
-        ui.print_json(result.as_json())
-        return
-    for item in result.patches:
-        parts = []
-        if item.issue is not None:
-            labels = f" [{', '.join(item.issue.labels)}]" if item.issue.labels else ""
-            parts.append(f"issue {item.issue.ref} {item.issue.state}{labels}")
-        if item.pull is not None:
-            pull = item.pull
-            text = f"PR {pull.ref} {pull.status}"
-            if pull.merged:
-                text += f" into {pull.base}" + (f" ({pull.merge_commit[:12]})"
-                                                if pull.merge_commit else "")
-            else:
-                text += f" for {pull.base}" if pull.base else ""
-            text += f", review {item.review or 'none'}"
-            if pull.labels:
-                text += f" [{', '.join(pull.labels)}]"
-            parts.append(text)
-        if parts:
-            click.echo(f"{item.slug}: " + "; ".join(parts))
-        for proposal in item.proposals:
-            click.echo(f"{item.slug}: proposed {proposal.ref} ({proposal.state}) "
-                       f"{proposal.title!r}, matched {proposal.matched!r}; record it with "
-                       f"`patchq record {item.slug} pr={proposal.ref}`")
-    issues = sum(1 for p in result.patches if p.issue is not None)
-    pulls = sum(1 for p in result.patches if p.pull is not None)
-    proposals = sum(len(p.proposals) for p in result.patches)
-    state = "map updated" if result.written else "map unchanged"
-    click.echo(f"synced {pulls} PRs and {issues} issues, searched for {result.searched} "
-               f"patches, {proposals} proposals; {state}")
+        result = run.sync(ws, forge, search=not no_search, progress=bar)
+    ui.emit(run.render(result, as_json))
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -1083,34 +961,9 @@ def compare(opts: Options, a: str, b: str, as_json: bool, brief: bool) -> None:
     interdiff of the two versions), and which are only on one track.
     """
     from . import ui
-    from .commands.compare import CONTEXT, DIFFERS, ONLY_A, ONLY_B, SAME
-    from .commands.compare import compare as run
+    from .commands import compare as run
 
-    result = run(opts.workspace(), a, b)
-    if as_json:
-        ui.print_json(result.as_json())
-        return
-    click.echo(f"{a}: {result.count_a} patches, {b}: {result.count_b} patches")
-    words = {SAME: "same", CONTEXT: "context", DIFFERS: "differs", ONLY_A: f"only {a}",
-             ONLY_B: f"only {b}"}
-    width = max(len(w) for w in words.values())
-    for item in result.pairs:
-        name = item.slug_a or item.slug_b
-        notes = []
-        if item.slug_a and item.slug_b and item.slug_a != item.slug_b:
-            notes.append(f"{b}: {item.slug_b}, matched by {item.matched_by}")
-        if item.status == CONTEXT:
-            notes.append("same change, other context")
-        if item.description_differs:
-            notes.append("description differs")
-        click.echo(f"{words[item.status]:<{width}}  {name}" +
-                   (f"  ({'; '.join(notes)})" if notes else ""))
-        if item.interdiff and item.status == DIFFERS and not brief:
-            for line in item.interdiff.splitlines():
-                click.echo(f"    {line}")
-    counts = result.as_json()["counts"]
-    click.echo(f"{counts[SAME]} same, {counts[CONTEXT]} in another context, {counts[DIFFERS]} "
-               f"differ, {counts[ONLY_A]} only in {a}, {counts[ONLY_B]} only in {b}")
+    ui.emit(run.render(run.compare(opts.workspace(), a, b), a, b, as_json, brief))
 
 
 @cli.command()
