@@ -639,14 +639,7 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
     from .commands import draft as drafting
     from .commands import draft_render as render
 
-    if all_ == bool(slug):
-        raise click.UsageError("give a SLUG or --all (not both)")
-    if all_ and issue:
-        raise click.UsageError("--issue names the issue of one patch; it cannot go with --all")
-    if (github_url or fork_url) and not (push or open_):
-        raise click.UsageError("--github-url and --fork-url go with --push or --open")
-    if reopen and not open_:
-        raise click.UsageError("--reopen goes with --open")
+    render.check_usage(slug, all_, issue, bool(github_url or fork_url), push, open_, reopen)
     ws = opts.workspace()
     options = drafting.Options(track=track, target=target, issue=issue, section=section,
                                regenerate=regenerate, force=force)
@@ -660,22 +653,11 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
         from .commands.draft_all import draft_all
 
         with ui.progress("drafting", enabled=not as_json) as bar:
-            result = draft_all(ws, options, online, progress=bar)
-        if as_json:
-            ui.print_json(result.as_json())
-        else:
-            if result.items:
-                ui.table(["slug", "track", "result", "detail"], render.all_rows(result))
-            click.echo(render.all_summary(result))
-        failed = render.not_drafted_line(result)
-        if failed:
-            raise PatchqError(*failed)
+            done = draft_all(ws, options, online, progress=bar)
+        ui.emit(render.render_all(done, as_json))
         return
     result = drafting.draft(ws, slug, options, online)
-    if as_json:
-        ui.print_json(result.as_json())
-    else:
-        click.echo("\n".join(render.draft_lines(result, ws.root, ws.git.path)))
+    ui.emit(render.render(result, ws.root, ws.git.path, as_json))
 
 
 # -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit;
