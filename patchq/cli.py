@@ -305,37 +305,21 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
     """
     from . import ui
     from .commands import rebase as run
+    from .commands import rebase_render as render
     from .commands.rebase_render import _rebase_report, _rebase_status
     from .model import Outcome
 
     if do_drop and do_skip:
         do_skip = False  # `--skip --drop`: skip it by dropping it
-    actions = [name for name, on in (("--continue", do_continue), ("--skip", do_skip),
-                                     ("--drop", do_drop), ("--abort", do_abort),
-                                     ("--status", do_status)) if on]
-    if check and not dry_run:
-        raise click.UsageError("--check goes with --dry-run")
-    if len(actions) > 1:
-        raise click.UsageError(f"{' and '.join(actions)} cannot be combined")
-    if actions and (track or onto or dry_run or on_conflict != "stop"):
-        raise click.UsageError(f"{actions[0]} takes no TRACK, --onto, --on-conflict or "
-                               "--dry-run: it works on the rebase in progress")
-    if not actions and not track:
-        raise click.UsageError("give a TRACK to rebase (or --continue, --skip, --abort, "
-                               "--status)")
+    render.check_usage(track, onto, on_conflict, dry_run, check, {
+        "--continue": do_continue, "--skip": do_skip, "--drop": do_drop, "--abort": do_abort,
+        "--status": do_status})
     ws = opts.workspace()
     if do_status:
         _rebase_status(run.status(ws), as_json)
         return
     if do_abort:
-        done = run.abort(ws)
-        if as_json:
-            ui.print_json({"track": done.track, "state": "aborted", "branch": done.branch,
-                           "head": done.head, "restored": done.restored})
-        else:
-            click.echo(f"rebase of {done.track} aborted: {done.branch}, HEAD ({done.head}), "
-                       f"the series and the map are as they were"
-                       + (f" ({len(done.restored)} files put back)" if done.restored else ""))
+        ui.emit(render.abort_lines(run.abort(ws), as_json))
         return
     try:
         with ui.progress("rebasing") as bar:
@@ -346,11 +330,8 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
             else:
                 result = run.rebase(ws, track, onto, on_conflict, dry_run, progress=bar)
     except KeyboardInterrupt:
-        if not dry_run and run.status(ws) is not None:
-            click.echo("patchq: the rebase was interrupted; `patchq rebase --continue` goes on, "
-                       "`patchq rebase --abort` puts everything back", err=True)
-        elif not do_continue and not do_skip:
-            click.echo("patchq: interrupted before anything was changed", err=True)
+        ui.emit(render.interrupted_lines(not dry_run and run.status(ws) is not None,
+                                         resumed=do_continue or do_skip))
         raise
     _rebase_report(ws, result, as_json)
     if result.state == "stopped":
@@ -982,23 +963,10 @@ def demo(directory: Path | None) -> None:
     Everything stays in DIRECTORY (default: a new temporary directory) to go on by hand:
     DIRECTORY/cpython is the upstream clone, DIRECTORY/patches the patch repo.
     """
+    from . import ui
     from .commands import demo as sample_demo
 
-    sample = sample_demo.build_sample(directory)
-    click.echo(f"sample upstream (CPython-shaped, branches 3.11, 3.12, main): {sample.upstream}")
-    click.echo(f"downstream patches (Pyodide-like format-patch files): {sample.incoming}")
-    for number, step in enumerate(sample_demo.steps(sample), 1):
-        shown = " ".join(step.argv[2:])
-        click.echo(f"\n== {number}. patchq {shown}\n   ({step.says})")
-        code = main(list(step.argv))
-        if code != 0:
-            raise PatchqError(f"demo step `patchq {shown}` failed (exit {code})",
-                              f"the sample is in {sample.root}")
-        if step.argv[2] == "import":
-            sample_demo.commit_patch_repo(sample, "Import the Pyodide-like series")
-    click.echo(f"\nThe sample stays in {sample.root}. Go on by hand:")
-    click.echo(f"  cd {sample.patch_repo}")
-    click.echo("  patchq list 3.11; git -C ../cpython log --oneline patchq/3.11")
+    ui.emit(sample_demo.run(sample_demo.build_sample(directory), main))
 
 
 # -- entry point --------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
-"""What `patchq rebase` prints: the report of a run, the help at a stop, --status."""
+"""What `patchq rebase` prints: the report of a run, the help at a stop, --status, --abort;
+and which of its options go together."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
+
+from ..ui import Err
 
 
 def _rebase_report(ws, result, as_json: bool) -> None:
@@ -100,3 +105,40 @@ def _rebase_status(result, as_json: bool) -> None:
     else:
         click.echo("interrupted: `patchq rebase --continue` goes on, `--abort` puts everything "
                    "back")
+
+
+def check_usage(track: str | None, onto: str | None, on_conflict: str, dry_run: bool,
+                check: bool, flags: dict[str, bool]) -> None:
+    """Refuse options that do not go together (``flags``: --continue, --skip... given)."""
+    actions = [name for name, on in flags.items() if on]
+    if check and not dry_run:
+        raise click.UsageError("--check goes with --dry-run")
+    if len(actions) > 1:
+        raise click.UsageError(f"{' and '.join(actions)} cannot be combined")
+    if actions and (track or onto or dry_run or on_conflict != "stop"):
+        raise click.UsageError(f"{actions[0]} takes no TRACK, --onto, --on-conflict or "
+                               "--dry-run: it works on the rebase in progress")
+    if not actions and not track:
+        raise click.UsageError("give a TRACK to rebase (or --continue, --skip, --abort, "
+                               "--status)")
+
+
+def abort_lines(done, as_json: bool) -> Iterator[str]:
+    if as_json:
+        from ..ui import json_text
+
+        yield json_text({"track": done.track, "state": "aborted", "branch": done.branch,
+                         "head": done.head, "restored": done.restored})
+        return
+    yield (f"rebase of {done.track} aborted: {done.branch}, HEAD ({done.head}), "
+           f"the series and the map are as they were"
+           + (f" ({len(done.restored)} files put back)" if done.restored else ""))
+
+
+def interrupted_lines(in_progress: bool, resumed: bool) -> Iterator[str]:
+    """What Ctrl-C during a rebase says (``resumed``: --continue or --skip)."""
+    if in_progress:
+        yield Err("patchq: the rebase was interrupted; `patchq rebase --continue` goes on, "
+                  "`patchq rebase --abort` puts everything back")
+    elif not resumed:
+        yield Err("patchq: interrupted before anything was changed")
