@@ -14,7 +14,7 @@ import click
 
 from . import cli_upstream
 from .cli_args import Options, pass_options, track_cb, track_option
-from .errors import PatchqError
+from .errors import PatchqError, save_crash
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -645,22 +645,6 @@ def demo(directory: Path | None) -> None:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def _save_crash(exc: BaseException) -> str:
-    import tempfile
-    import time
-    import traceback
-
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "patchq"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        base = Path(tempfile.gettempdir())
-    path = base / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    path.write_text(f"patchq {sys.argv[1:]!r}\n{text}")
-    return str(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="patchq", standalone_mode=False)
@@ -684,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 -- a bug: say so, keep the details
         try:
-            where = f"details saved to {_save_crash(exc)}"
+            where = f"details saved to {save_crash(exc)}"
         except OSError as save_error:
             where = f"the details could not be saved ({save_error.strerror})"
         click.echo(f"patchq: unexpected error ({type(exc).__name__}: {exc}); {where}", err=True)
