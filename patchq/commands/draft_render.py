@@ -9,16 +9,9 @@ from pathlib import Path
 import click
 
 from ..errors import PatchqError
-from ..ui import Line, Table, json_text
+from ..ui import Line, Table, json_text, shown
 from .draft import ISSUE_MD, NEWS_RST, PR_MD, DraftResult
 from .draft_all import AllResult, Status
-
-
-def _rel(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
@@ -34,7 +27,7 @@ def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
                     if result.issue_source else ""))
     if result.co_authors:
         out.append("co-authored by " + ", ".join(result.co_authors))
-    where = _rel(root, result.directory)
+    where = shown(root, result.directory)
     out.append(f"drafts in {where}/: " + (", ".join(result.written) + " written"
                                            if result.written else "unchanged"))
     if result.kept:
