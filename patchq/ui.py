@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,8 +42,64 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
 
+def json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str)
+
+
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str))
+    click.echo(json_text(data))
+
+
+class Err(str):
+    """A line a render function means for standard error."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table among a render function's lines (printed by ``table``)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+Line = str | Table
+
+
+def emit(lines: Iterable[Line]) -> None:
+    """Print what a command's ``render`` gives, line by line as it comes (an ``Err`` line on
+    standard error, a ``Table`` as ``table`` prints it)."""
+    for line in lines:
+        if isinstance(line, Table):
+            table(line.columns, line.rows)
+        else:
+            click.echo(line, err=isinstance(line, Err))
+
+
+def shown(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` when it is below it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def fuzzy_lines(fuzzy: Sequence[tuple[str, Sequence[str]]], track: str) -> Iterator[str]:
+    """Name the patches that applied only as GNU patch applies them, and how."""
+    if not fuzzy:
+        return
+    yield (f"{len(fuzzy)} apply only as GNU patch would (their files are kept byte for "
+           f"byte; `patchq export {track} --refresh` rewrites them clean):")
+    for slug, notes in fuzzy:
+        yield f"  {slug}: {'; '.join(notes)}"
+
+
+def editor(text: str) -> str | None:
+    """``text`` edited in $EDITOR, its ``#`` lines dropped (None: the editor was left)."""
+    edited = click.edit(text + "\n# Lines starting with '#' are dropped. An unchanged text keeps "
+                               "the description.\n", require_save=False)
+    if edited is None:
+        return None
+    return "\n".join(ln for ln in edited.splitlines() if not ln.startswith("#")) + "\n"
 
 
 def styled(text: str, style: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import owner, validate
@@ -128,3 +129,25 @@ def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
                           newly_aside=tuple(f.slug for f in failed),
                           fuzzy=tuple((a.slug, a.notes) for a in result.applied
                                       if a.how == "fuzzy"))
+
+
+def render(result: CheckoutResult) -> Iterator[str]:
+    """What `patchq checkout` prints."""
+    from ..ui import fuzzy_lines, some
+
+    state = "already up to date" if result.unchanged else "built"
+    yield (f"{result.branch}: {state}, {result.patches} patches on {result.base} "
+           f"({result.base_commit[:12]}), tip {result.tip[:12]}")
+    if result.three_way:
+        yield f"applied with 3-way merge: {', '.join(result.three_way)}"
+    yield from fuzzy_lines(result.fuzzy, result.track)
+    if result.newly_aside:
+        yield (f"set aside {len(result.newly_aside)}, they do not apply on {result.base}: "
+               f"{some(result.newly_aside)} (`patchq lint {result.track}` lists them all); "
+               f"`patchq push {result.newly_aside[0]}` applies one with conflict markers "
+               "(or .rej files) for you to resolve")
+    if result.set_aside:
+        yield (f"left out, set aside by a rebase: {', '.join(result.set_aside)} "
+               f"(`patchq push PATCH` merges one 3-way at its place)")
+    if result.previous and result.previous != result.branch:
+        yield f"switched from {result.previous}"

@@ -10,6 +10,7 @@ series files only: no upstream clone is needed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .. import interdiff
@@ -126,3 +127,33 @@ def compare(ws: Workspace, a: str, b: str) -> Comparison:
     ws.read_only().track(a)
     ws.track(b)
     return compare_series(load_series(ws.series_dir(a), a), load_series(ws.series_dir(b), b))
+
+
+def render(result: Comparison, a: str, b: str, as_json: bool, brief: bool) -> Iterator[str]:
+    """What `patchq compare` prints: a line per pair (with its interdiff unless ``brief``)."""
+    if as_json:
+        from ..ui import json_text
+
+        yield json_text(result.as_json())
+        return
+    yield f"{a}: {result.count_a} patches, {b}: {result.count_b} patches"
+    words = {SAME: "same", CONTEXT: "context", DIFFERS: "differs", ONLY_A: f"only {a}",
+             ONLY_B: f"only {b}"}
+    width = max(len(w) for w in words.values())
+    for item in result.pairs:
+        name = item.slug_a or item.slug_b
+        notes = []
+        if item.slug_a and item.slug_b and item.slug_a != item.slug_b:
+            notes.append(f"{b}: {item.slug_b}, matched by {item.matched_by}")
+        if item.status == CONTEXT:
+            notes.append("same change, other context")
+        if item.description_differs:
+            notes.append("description differs")
+        yield f"{words[item.status]:<{width}}  {name}" + (f"  ({'; '.join(notes)})"
+                                                          if notes else "")
+        if item.interdiff and item.status == DIFFERS and not brief:
+            for line in item.interdiff.splitlines():
+                yield f"    {line}"
+    counts = result.as_json()["counts"]
+    yield (f"{counts[SAME]} same, {counts[CONTEXT]} in another context, {counts[DIFFERS]} "
+           f"differ, {counts[ONLY_A]} only in {a}, {counts[ONLY_B]} only in {b}")

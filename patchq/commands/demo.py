@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -107,3 +108,22 @@ def steps(sample: Sample) -> list[Step]:
 
 def remove(sample: Sample) -> None:
     shutil.rmtree(sample.root, ignore_errors=True)
+
+
+def run(sample: Sample, patchq: Callable[[list[str]], int]) -> Iterator[str]:
+    """Run the steps on ``sample`` with ``patchq`` (the CLI's main), saying each first; a step
+    that fails stops the demo (PatchqError)."""
+    yield f"sample upstream (CPython-shaped, branches 3.11, 3.12, main): {sample.upstream}"
+    yield f"downstream patches (Pyodide-like format-patch files): {sample.incoming}"
+    for number, step in enumerate(steps(sample), 1):
+        shown = " ".join(step.argv[2:])
+        yield f"\n== {number}. patchq {shown}\n   ({step.says})"
+        code = patchq(list(step.argv))
+        if code != 0:
+            raise PatchqError(f"demo step `patchq {shown}` failed (exit {code})",
+                              f"the sample is in {sample.root}")
+        if step.argv[2] == "import":
+            commit_patch_repo(sample, "Import the Pyodide-like series")
+    yield f"\nThe sample stays in {sample.root}. Go on by hand:"
+    yield f"  cd {sample.patch_repo}"
+    yield "  patchq list 3.11; git -C ../cpython log --oneline patchq/3.11"

@@ -1,19 +1,17 @@
 """What `patchq draft` prints: one draft (what was made, the texts, what happened online) and
-the table of `--all`. Text only; cli.py echoes it."""
+the table of `--all`. Text only; cli.py echoes it. And what the options allow together."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
+
+from ..errors import PatchqError
+from ..ui import Line, Table, json_text, shown
 from .draft import ISSUE_MD, NEWS_RST, PR_MD, DraftResult
 from .draft_all import AllResult, Status
-
-
-def _rel(root: Path, path: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
@@ -29,7 +27,7 @@ def draft_lines(result: DraftResult, root: Path, clone: Path) -> list[str]:
                     if result.issue_source else ""))
     if result.co_authors:
         out.append("co-authored by " + ", ".join(result.co_authors))
-    where = _rel(root, result.directory)
+    where = shown(root, result.directory)
     out.append(f"drafts in {where}/: " + (", ".join(result.written) + " written"
                                            if result.written else "unchanged"))
     if result.kept:
@@ -84,3 +82,37 @@ def not_drafted_line(result: AllResult) -> tuple[str, str] | None:
     names = ", ".join(i.slug for i in missing[:3]) + (" ..." if len(missing) > 3 else "")
     return (f"{len(missing)} of {result.attempted} patches could not be drafted ({names})",
             "see the table above; the others were drafted or skipped")
+
+
+def check_usage(slug: str | None, all_: bool, issue: int | None, online_url: bool, push: bool,
+                open_: bool, reopen: bool) -> None:
+    """Refuse options that do not go together (``online_url``: --github-url or --fork-url)."""
+    if all_ == bool(slug):
+        raise click.UsageError("give a SLUG or --all (not both)")
+    if all_ and issue:
+        raise click.UsageError("--issue names the issue of one patch; it cannot go with --all")
+    if online_url and not (push or open_):
+        raise click.UsageError("--github-url and --fork-url go with --push or --open")
+    if reopen and not open_:
+        raise click.UsageError("--reopen goes with --open")
+
+
+def render(result: DraftResult, root: Path, clone: Path, as_json: bool) -> Iterator[str]:
+    """What `patchq draft SLUG` prints."""
+    if as_json:
+        yield json_text(result.as_json())
+    else:
+        yield "\n".join(draft_lines(result, root, clone))
+
+
+def render_all(result: AllResult, as_json: bool) -> Iterator[Line]:
+    """What `patchq draft --all` prints; then the error when some could not be drafted."""
+    if as_json:
+        yield json_text(result.as_json())
+    else:
+        if result.items:
+            yield Table(["slug", "track", "result", "detail"], all_rows(result))
+        yield all_summary(result)
+    failed = not_drafted_line(result)
+    if failed:
+        raise PatchqError(*failed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,3 +68,23 @@ def _export(ws: Workspace, track_name: str, branch: str | None, dry_run: bool,
         result.written = commit_files(git, "export", track_name, branch, tip,
                                       export_plan.files.changes(), export_plan.digests)
     return result
+
+
+def render(result: ExportResult, root: Path) -> Iterator[str]:
+    """What `patchq export` prints (its warnings on standard error)."""
+    from ..ui import Err, shown
+
+    plan = result.plan
+    assert plan is not None
+    for warning in result.warnings:
+        yield Err(f"warning: {warning}")
+    verb = "would write" if result.dry_run else "wrote"
+    summary = (f"{len(plan.unchanged)} unchanged, {len(plan.changed)} changed, "
+               f"{len(plan.added)} added, {len(plan.removed)} removed, "
+               f"{len(plan.renamed)} renamed")
+    if not result.written:
+        yield f"series/{result.track}: nothing to write ({summary})"
+        return
+    yield f"series/{result.track}: {verb} {len(result.written)} files ({summary})"
+    for path in result.written:
+        yield f"  {shown(root, path)}"

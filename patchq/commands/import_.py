@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -334,3 +335,23 @@ def _undo(target: Path, written: list[Path]) -> None:
     except OSError:
         pass
 
+
+def render(result: ImportResult) -> Iterator[str]:
+    """What `patchq import` prints."""
+    from ..ui import fuzzy_lines
+
+    track, base = result.track, result.base
+    yield (f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
+           f"{base} ({result.base_commit[:12]}) into series/{track}/")
+    if result.not_applying:
+        yield f"{len(result.not_applying)} do not apply on {base}:"
+        for slug, details in result.not_applying:
+            yield f"  {slug}: {details}"
+        yield (f"next: `patchq checkout {track} --partial` builds the "
+               f"{len(result.slugs) - len(result.not_applying)} that apply and sets these "
+               f"aside; `patchq push PATCH` then applies each for you to resolve")
+    else:
+        yield f"all {len(result.slugs)} apply on {base}"
+    yield from fuzzy_lines(result.fuzzy, track)
+    if result.seeded_text():
+        yield result.seeded_text()

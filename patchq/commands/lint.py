@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import owner, validate
@@ -204,3 +205,22 @@ def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
     for name in names:
         problems.extend(lint_track(ws, name, check_export, check_apply, onto))
     return problems
+
+
+def render(problems: list[Problem], as_json: bool) -> Iterator[str]:
+    """What `patchq lint` prints: one line a problem, or JSON."""
+    if as_json:
+        from ..ui import json_text
+
+        yield json_text([{"track": p.track, "slug": p.slug, "code": p.code,
+                          "message": p.message, "severity": p.severity.value} for p in problems])
+        return
+    for problem in problems:
+        yield problem.line()
+    if not problems:
+        yield "no problems found"
+
+
+def failed(problems: list[Problem], strict: bool) -> bool:
+    """Whether lint exits 1: an error, or with ``strict`` any problem."""
+    return any(p.severity is Severity.ERROR or strict for p in problems)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from ..errors import SeriesError
 from ..model import Submission
 from ..patchfile import diff_stats
 from ..queue import load_series
+from ..ui import Line, Table, json_text
 from ..workspace import Workspace
 
 
@@ -111,3 +113,22 @@ def list_patches(ws: Workspace, track: str | None = None, with_apply: bool = Fal
                 applies=applied[patch.slug].how if patch.slug in applied else None,
                 apply_notes=applied[patch.slug].notes if patch.slug in applied else ()))
     return rows
+
+
+def render(rows: list[ListedPatch], as_json: bool) -> Iterator[Line]:
+    """What `patchq list` prints: a table, or JSON."""
+    if as_json:
+        yield json_text([r.as_json() for r in rows])
+        return
+    many = len({r.track for r in rows}) > 1
+    columns = (["track"] if many else []) + ["#", "slug", "subject", "author", "files", "+/-",
+                                              "upstream", "submission"]
+    table_rows = []
+    numbers: dict[str, int] = {}
+    for row in rows:
+        number = numbers[row.track] = numbers.get(row.track, 0) + 1
+        files = row.files[0] if len(row.files) == 1 else f"{len(row.files)} files"
+        cells = [number, row.slug, row.subject[:60], row.author.split(" <")[0], files,
+                 f"+{row.added}/-{row.removed}", row.state or "-", row.submission]
+        table_rows.append(([row.track] if many else []) + cells)
+    yield Table(columns, table_rows)

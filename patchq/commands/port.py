@@ -10,6 +10,7 @@ or is refused with nothing changed (when it is not).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,3 +159,20 @@ def _record(ws: Workspace, slug: str, new_slug: str, source: str, target: str) -
     table["carried"] = True
     table["since"] = today()
     table["ported_from"] = f"{source}:{slug}"
+
+
+def render(result: PortResult, root: Path) -> Iterator[str]:
+    """What `patchq port` prints; raises the stop error when the push stopped."""
+    from ..ui import shown
+    from .stack_render import finished_note, stop_error
+
+    yield from finished_note(result)
+    where = shown(root, result.path)
+    if result.stop is not None:
+        yield f"Added {result.new_slug} to the series of {result.target} ({where})"
+        raise stop_error(result.stop)
+    how = {"3way": " (3-way merge; the file was refreshed for " + result.target + ")",
+           "empty": " (empty)"}.get(result.how, "")
+    yield (f"Ported {result.source}:{result.slug} to {result.target} as {result.new_slug}{how} "
+           f"({where})")
+    yield f"Now at patch {result.top}"

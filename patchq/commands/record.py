@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import email.utils
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .. import conventions as cv
@@ -205,3 +206,33 @@ def _current(record: dict, track: str | None) -> dict[str, str]:
     source = (record.get("tracks", {}) or {}).get(track, {}) if track else record
     keys = TRACK_FIELDS if track else FIELDS
     return {k: str(source.get(k)) for k in keys if source.get(k) not in (None, "")}
+
+
+def render(result: RecordResult, as_json: bool, slug: str, track: str | None,
+           shown_only: bool) -> Iterator[str]:
+    """What `patchq record` prints: the fields (``shown_only``: no KEY=VALUE), or each change."""
+    if as_json:
+        from ..ui import json_text
+
+        yield json_text(result.as_json())
+        return
+    where = f"{slug} (track {track})" if track else slug
+    if shown_only:
+        yield f"{where}:"
+        for key, value in result.current.items():
+            yield f"  {key} = {value}"
+        if not result.current:
+            yield "  nothing recorded"
+        return
+    if not result.changes:
+        yield f"{where}: nothing changed"
+        return
+    for key, old, new in result.changes:
+        if not new:
+            yield f"{where}: {key} cleared (was {old!r})"
+        elif old:
+            yield f"{where}: {key} {old!r} -> {new!r}"
+        else:
+            yield f"{where}: {key} = {new!r}"
+    if result.github_cleared:
+        yield "the GitHub state recorded for it was forgotten; run `patchq sync`"

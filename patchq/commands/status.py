@@ -13,6 +13,7 @@ or work tree is touched).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..errors import GitError
 from ..git import Git
 from ..model import Track, UpstreamState
 from ..queue import LoadedPatch, Manifest, Progress, base_commit, build, load_series
+from ..ui import Line
 from ..workspace import Workspace
 from .list_ import submission_of
 
@@ -267,3 +269,79 @@ def _evidence_array(items: list[dict]) -> Any:
     if len(items) > 1:
         array.multiline(True)
     return array
+
+
+def _state_cell(finding: Finding | None) -> str:
+    from .. import ui
+
+    if finding is None:
+        return "-"
+    state = finding.state.value
+    if state == "present":
+        text, style = f"present {finding.method.value if finding.method else ''}".strip(), "green"
+    elif state == "partial":
+        text, style = f"partial {finding.hunks_present}/{finding.hunks_total}", "yellow"
+    else:
+        text, style = "absent", "dim"
+    return ui.styled(text, style)
+
+
+def _evidence_lines(tstatus: TrackStatus) -> Iterator[str]:
+    """The evidence under a track's matrix: for each patch found somewhere, what was found."""
+    details = []
+    for position, row in enumerate(tstatus.rows, 1):
+        lines = []
+        if row.problem:
+            lines.append(f"not checked: {row.problem}")
+        for ref, finding in row.findings.items():
+            if finding.state.value != "absent" or finding.evidence or finding.notes:
+                said = "; ".join(e.line() for e in finding.evidence) or "no evidence"
+                lines.append(f"{ref}: {finding.state.value}: {said}")
+                lines += [f"  {note}" for note in finding.notes]
+        if row.reason:
+            lines.append(f"reason: {row.reason}")
+        if lines:
+            details.append(f"  {position} {row.slug}")
+            details += [f"      {line}" for line in lines]
+    if details:
+        yield "evidence:"
+        yield from details
+
+
+def render(result: StatusResult, as_json: bool, map_name: str, no_write: bool
+           ) -> Iterator[Line]:
+    """What `patchq status` prints: per track the matrix, the evidence and the counts."""
+    from .. import ui
+
+    if as_json:
+        yield ui.json_text(result.as_json())
+        return
+    for number, tstatus in enumerate(result.tracks):
+        if number:
+            yield ""
+        refs = ", ".join(f"{r.name} ({r.commit[:12]})" for r in tstatus.refs)
+        yield (f"{tstatus.track}: {len(tstatus.rows)} patches on {tstatus.base} "
+               f"({tstatus.base_commit[:12]}), against {refs or 'no ref'}")
+        for name in tstatus.skipped_refs:
+            yield (f"note: {name} is not in the upstream clone; skipped (name refs with "
+                   "--against)")
+        columns = ["#", "slug", *[r.name for r in tstatus.refs], "disposition", "submission"]
+        rows = []
+        for position, row in enumerate(tstatus.rows, 1):
+            submitted = row.submission
+            if row.pr or row.issue:
+                submitted += " #" + (row.pr or row.issue).rsplit("#", 1)[-1]
+            rows.append([position, ui.escape(row.slug),
+                         *[_state_cell(row.findings.get(r.name)) for r in tstatus.refs],
+                         row.disposition, submitted])
+        yield ui.Table(columns, rows)
+        yield from _evidence_lines(tstatus)
+        counts = "; ".join(
+            f"{r.name}: " + ", ".join(f"{n} {s}" for s, n in tstatus.counts(r.name).items())
+            for r in tstatus.refs)
+        if counts:
+            yield counts
+    if result.recorded:
+        yield f"recorded in {map_name} (checked_at {result.checked_at})"
+    elif no_write:
+        yield "not recorded (--no-write)"

@@ -13,6 +13,7 @@ the command again does the whole job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,3 +263,62 @@ def _write_locked(ws: Workspace, results: list[PatchSync], checked_at: str) -> b
         return False
     umap.save()
     return True
+
+
+ANONYMOUS = "no GITHUB_TOKEN or GH_TOKEN: reading public data anonymously (60 requests an hour)"
+
+
+def github(ws: Workspace, url: str | None, timeout: float,
+           warn: Callable[[str], None] | None = None) -> Forge:
+    """The GitHub to ask, with the token from GITHUB_TOKEN or GH_TOKEN (without one ``warn``
+    is told that it is read anonymously). A missing or broken map fails first."""
+    from ..forge import GitHubForge, token_from_env
+
+    ws.map.upstream_get("github")
+    token = token_from_env()
+    if not token and warn is not None:
+        warn(ANONYMOUS)
+    return GitHubForge(token=token, url=url, timeout=timeout)
+
+
+def _pull_text(item: PatchSync) -> str:
+    pull = item.pull
+    assert pull is not None
+    text = f"PR {pull.ref} {pull.status}"
+    if pull.merged:
+        text += f" into {pull.base}" + (f" ({pull.merge_commit[:12]})"
+                                        if pull.merge_commit else "")
+    else:
+        text += f" for {pull.base}" if pull.base else ""
+    text += f", review {item.review or 'none'}"
+    if pull.labels:
+        text += f" [{', '.join(pull.labels)}]"
+    return text
+
+
+def render(result: SyncResult, as_json: bool) -> Iterator[str]:
+    """What `patchq sync` prints: a line per patch with an issue or PR, the proposals, a sum."""
+    if as_json:
+        from ..ui import json_text
+
+        yield json_text(result.as_json())
+        return
+    for item in result.patches:
+        parts = []
+        if item.issue is not None:
+            labels = f" [{', '.join(item.issue.labels)}]" if item.issue.labels else ""
+            parts.append(f"issue {item.issue.ref} {item.issue.state}{labels}")
+        if item.pull is not None:
+            parts.append(_pull_text(item))
+        if parts:
+            yield f"{item.slug}: " + "; ".join(parts)
+        for proposal in item.proposals:
+            yield (f"{item.slug}: proposed {proposal.ref} ({proposal.state}) "
+                   f"{proposal.title!r}, matched {proposal.matched!r}; record it with "
+                   f"`patchq record {item.slug} pr={proposal.ref}`")
+    issues = sum(1 for p in result.patches if p.issue is not None)
+    pulls = sum(1 for p in result.patches if p.pull is not None)
+    proposals = sum(len(p.proposals) for p in result.patches)
+    state = "map updated" if result.written else "map unchanged"
+    yield (f"synced {pulls} PRs and {issues} issues, searched for {result.searched} "
+           f"patches, {proposals} proposals; {state}")
