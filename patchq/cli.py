@@ -34,8 +34,8 @@ pass_options = click.make_pass_decorator(Options)
 @click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Run as if started in DIR (the patch repo, or below it).")
 @click.option("--upstream-dir", metavar="DIR", envvar="PATCHQ_UPSTREAM",
-              help="The upstream clone to use, instead of [upstream] path in the map "
-                   "(env PATCHQ_UPSTREAM).")
+              help="The default upstream's clone, instead of [upstream] path in the map "
+                   "(env PATCHQ_UPSTREAM; [upstreams.NAME] clones are not overridden).")
 @click.version_option(package_name="patchq")
 @click.pass_context
 def cli(ctx: click.Context, directory: Path, upstream_dir: str | None) -> None:
@@ -94,6 +94,40 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
     click.echo("next: patchq import SOURCE --track T --base REF")
 
 
+@cli.group()
+def upstream() -> None:
+    """The upstreams of this patch repo: [upstream] (the default) and [upstreams.NAME]."""
+
+
+@upstream.command("add")
+@click.argument("name")
+@click.argument("directory", metavar="DIR")
+@click.option("--github", default="", metavar="OWNER/REPO", help="Its issues and PRs.")
+@click.option("--fork", default="", metavar="OWNER/REPO", help="Where draft branches go.")
+@pass_options
+def upstream_add(opts: Options, name: str, directory: str, github: str, fork: str) -> None:
+    """Record the clone DIR as upstream NAME; import a series onto it with --upstream NAME."""
+    from .commands import upstream as run
+
+    click.echo("\n".join(run.render_added(run.add(opts.workspace(), name, directory,
+                                                  github, fork))))
+
+
+@upstream.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def upstream_list(opts: Options, as_json: bool) -> None:
+    """The upstreams, their clones, GitHub repositories and tracks."""
+    from . import ui
+    from .commands import upstream as run
+
+    infos = run.list_upstreams(opts.workspace())
+    if as_json:
+        ui.print_json([i.as_json() for i in infos])
+    else:
+        click.echo("\n".join(run.render_list(infos)))
+
+
 # -- import -----------------------------------------------------------------------------------
 
 
@@ -108,9 +142,11 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
                    "(default: file for directories, subject for mbox and ranges).")
 @click.option("--follows", metavar="BRANCH",
               help="The upstream branch the track follows (default: from --base, v3.11.2 -> 3.11).")
+@click.option("--upstream", metavar="NAME", help="The map's upstream the series applies to "
+              "(see `patchq upstream list`; default: [upstream]).")
 @pass_options
 def import_(opts: Options, source: str, track: str, base: str, name_from: str | None,
-            follows: str | None) -> None:
+            follows: str | None, upstream: str | None) -> None:
     """Import SOURCE as track T's series, on the upstream commit REF (--base).
 
     SOURCE is one of: a directory of `git format-patch` files without a series file (applied
@@ -129,7 +165,8 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
 
     ws = opts.workspace()
     with ui.progress("checking") as bar:
-        result = import_series(ws, source, track, base, name_from, follows, progress=bar)
+        result = import_series(ws, source, track, base, name_from, follows, progress=bar,
+                               upstream=upstream)
     click.echo(f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
                f"{base} ({result.base_commit[:12]}) into series/{track}/")
     if result.not_applying:

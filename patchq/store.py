@@ -116,6 +116,26 @@ def check_idle(ws: Workspace, also: str = "") -> None:
             refuse_if_busy(git, also)  # is finished by writing(), not refused
 
 
+def select_busy(ws: Workspace) -> None:
+    """When the map names several upstreams, select the one whose clone has an operation in
+    progress (``--continue``, ``--abort`` and a stopped rebase's map edits find it there); the
+    selected upstream stays when none has one."""
+    try:
+        names = ws.map.upstream_names()
+    except (PatchqError, AttributeError):
+        return
+    if len(names) < 2:
+        return
+    for name in sorted(names, key=lambda n: n != ws.selected):
+        try:
+            git = ws.git_of(name)
+        except PatchqError:
+            continue
+        if current(git) is not None:
+            ws.selected = name
+            return
+
+
 def save(git: Git, state: dict) -> None:
     atomic_write(state_path(git), json.dumps(state, indent=1, sort_keys=True).encode())
 
