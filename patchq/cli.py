@@ -20,11 +20,12 @@ from .errors import PatchqError
 class Options:
     directory: Path
     upstream_dir: str | None
+    started_in: Path | None = None  # before -C: which upstream clone a stack verb is run in
 
     def workspace(self):
         from .workspace import Workspace
 
-        return Workspace.locate(self.directory, self.upstream_dir)
+        return Workspace.locate(self.directory, self.upstream_dir, self.started_in)
 
 
 pass_options = click.make_pass_decorator(Options)
@@ -51,8 +52,9 @@ def cli(ctx: click.Context, directory: Path, upstream_dir: str | None) -> None:
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
     if upstream_dir:
         upstream_dir = str(Path(upstream_dir).expanduser().resolve())
+    started_in = Path.cwd()
     os.chdir(directory)  # like git -C: relative paths in arguments are relative to DIR
-    ctx.obj = Options(directory=Path("."), upstream_dir=upstream_dir)
+    ctx.obj = Options(directory=Path("."), upstream_dir=upstream_dir, started_in=started_in)
 
 
 def _track_required(value: str) -> str:

@@ -157,7 +157,7 @@ def select(ws, track: str | None) -> None:
         elif checked_out_track(ws, git) is not None:
             on_queue.append((name, git))
     found = busy or on_queue
-    here = Path.cwd().resolve()
+    here = (getattr(ws, "started_in", None) or Path.cwd()).resolve()
     inside = [(n, g) for n, g in found if here == g.path or g.path in here.parents]
     if len(inside) == 1 or len(found) == 1:
         ws.use_upstream((inside or found)[0][0])

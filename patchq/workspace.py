@@ -39,16 +39,19 @@ class Workspace:
     upstream_override: str | None = None
     _map: UpstreamMap | None = field(default=None, repr=False)
     selected: str = DEFAULT_UPSTREAM
+    started_in: Path | None = None  # where the command was started (before -C)
     _gits: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None) -> Workspace:
+    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None,
+               started_in: Path | None = None) -> Workspace:
         cwd = Path(cwd or os.getcwd())
         root = find_root(cwd)
         if root is None:
             raise MapError(f"no {MAP_NAME} here or above {cwd}",
                            "run `patchq init --upstream DIR` in your patch repo, or use -C DIR")
-        return cls(root=root, upstream_override=upstream_dir)
+        return cls(root=root, upstream_override=upstream_dir,
+                   started_in=(started_in or cwd).resolve())
 
     @property
     def map_path(self) -> Path:
