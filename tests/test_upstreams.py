@@ -210,3 +210,46 @@ def test_a_map_with_one_upstream_is_never_rewritten(two, tmp_path):
     assert "upstreams" not in text and "upstream =" not in text
     run(repo, "upstream", "list")
     assert (repo / "upstream_map.toml").read_text() == text
+
+
+def test_one_report_covers_both_upstreams_with_a_row_and_trend_each(two, tmp_path, monkeypatch):
+    repo = two[0]
+    setup_both(repo, tmp_path)
+    monkeypatch.setenv("PATCHQ_NOW", "2026-11-25T12:00:00Z")
+    run(repo, "report", "--format", "json", "--out", str(tmp_path / "first.json"))
+    series = repo / "series" / "emsdk-3.1"  # one emsdk patch less
+    last = (series / "series").read_text().splitlines()[-1]
+    (series / "series").write_text("".join(
+        line + "\n" for line in (series / "series").read_text().splitlines()[:-1]))
+    (series / last).unlink()
+    monkeypatch.setenv("PATCHQ_NOW", "2026-12-02T12:00:00Z")
+    data = json.loads(run(repo, "report", "--format", "json", "--no-record").out)
+    rows = {u["name"]: u for u in data["upstreams"]}
+    assert list(rows) == ["default", "emsdk", "total"]
+    assert rows["emsdk"]["github"] == "emscripten-core/emsdk"
+    assert rows["default"]["tracks"] == ["3.11"] and rows["emsdk"]["tracks"] == ["emsdk-3.1"]
+    assert rows["default"]["counts"]["patches"] == 1 and rows["emsdk"]["counts"]["patches"] == 1
+    assert rows["total"]["counts"]["patches"] == 2
+    assert rows["emsdk"]["counts"]["patches"] - rows["emsdk"]["baseline_counts"]["patches"] == -1
+    assert [p["patches"] for p in rows["emsdk"]["trend"]] == [2, 1]
+    assert [p["patches"] for p in rows["total"]["trend"]] == [3, 2]
+    assert {t["name"]: t["upstream"] for t in data["tracks"]} == {"3.11": "default",
+                                                                  "emsdk-3.1": "emsdk"}
+    md = run(repo, "report", "--no-record").out
+    assert "## Upstreams" in md and "## Track `emsdk-3.1` (upstream `emsdk`)" in md
+    assert "- trend of emsdk (2026-11-25 → 2026-12-02)" in md
+    assert "| **total** |" in md
+    html = run(repo, "report", "--format", "html", "--no-record").out
+    assert '<h2 id="upstreams">Upstreams</h2>' in html and "emscripten-core/emsdk" in html
+
+
+def test_a_report_of_one_upstream_has_no_upstreams_part(two, tmp_path, monkeypatch):
+    repo = two[0]
+    run(repo, "import", str(tmp_path / "cp-patches"), "--track", "3.11", "--base", "v1.0")
+    monkeypatch.setenv("PATCHQ_NOW", "2026-11-25T12:00:00Z")
+    before = run(repo, "report", "--no-record").out
+    run(repo, "upstream", "add", "emsdk", str(tmp_path / "emsdk"))  # no track on it yet
+    assert run(repo, "report", "--no-record").out == before
+    data = json.loads(run(repo, "report", "--format", "json", "--no-record").out)
+    assert "upstreams" not in data and "upstream" not in data["tracks"][0]
+    assert "Upstreams" not in before and "(upstream" not in before
