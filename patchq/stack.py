@@ -127,9 +127,19 @@ def checked_out_track(ws, git: Git) -> str | None:
     if branch is None:
         return None
     for name in ws.map.track_names():
-        if ws.queue_branch(name) == branch and ws.git_for(name).path == git.path:
+        if ws.queue_branch(name) == branch and _in_clone(ws, name, git):
             return name
     return None
+
+
+def _in_clone(ws, track: str, git: Git) -> bool:
+    """Is ``git`` the clone of ``track``'s upstream?"""
+    from .errors import PatchqError
+
+    try:
+        return ws.git_for(track).path == git.path
+    except PatchqError:  # its upstream's clone is not there
+        return False
 
 
 def select(ws, track: str | None) -> None:

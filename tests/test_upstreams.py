@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from fake_github import fake_github_fixture  # noqa: F401
 from helpers import commit, format_patch, git, make_upstream, numbered_lines, patch_repo, patchq
 
 EMSDK_FILES = {"emsdk.py": numbered_lines("emsdk"), "tools/shared.py": numbered_lines("shared")}
@@ -253,3 +254,22 @@ def test_a_report_of_one_upstream_has_no_upstreams_part(two, tmp_path, monkeypat
     data = json.loads(run(repo, "report", "--format", "json", "--no-record").out)
     assert "upstreams" not in data and "upstream" not in data["tracks"][0]
     assert "Upstreams" not in before and "(upstream" not in before
+
+
+def test_record_and_sync_use_the_github_repository_of_the_patchs_upstream(two, tmp_path,
+                                                                          fake_github):
+    repo = two[0]
+    setup_both(repo, tmp_path)
+    run(repo, "record", "Pin-the-node-version", "issue=gh-5")
+    record = load(repo)["patches"]["Pin-the-node-version"]
+    assert record["issue"] == "emscripten-core/emsdk#5"
+    fake_github.add_issue("emscripten-core/emsdk", 5, "Node is too new for us")
+    fake_github.add_pull("emscripten-core/emsdk", 7, "Quiet the cache warning")
+    fake_github.add_search_result("Quiet the cache warning", "emscripten-core/emsdk", 7)
+    path = repo / "upstream_map.toml"
+    path.write_text(path.read_text().replace("[upstream]\n", '[upstream]\ngithub = "python/cpython"\n'))
+    run(repo, "sync", "--github-url", fake_github.url)
+    data = load(repo)["patches"]
+    assert data["Pin-the-node-version"]["github"]["issue_title"] == "Node is too new for us"
+    proposed = data["Quiet-the-cache-warning"]["github"]["proposed_prs"]
+    assert [p["pr"] for p in proposed] == ["emscripten-core/emsdk#7"]
