@@ -151,6 +151,7 @@ def select(ws, track: str | None) -> None:
 
     if track:
         ws.use_track(track)
+        pqstore.refuse_if_others_busy(ws)
         return
     umap = ws.read_only().map
     names = umap.upstream_names()
@@ -171,6 +172,7 @@ def select(ws, track: str | None) -> None:
     inside = [(n, g) for n, g in found if here == g.path or g.path in here.parents]
     if len(inside) == 1 or len(found) == 1:
         ws.use_upstream((inside or found)[0][0])
+        pqstore.refuse_if_others_busy(ws)
     elif found:
         shown = ", ".join(f"{n} ({g.path})" for n, g in found)
         raise StateError(f"several upstream clones have a queue branch checked out: {shown}",

@@ -116,6 +116,23 @@ def check_idle(ws: Workspace, also: str = "") -> None:
             refuse_if_busy(git, also)  # is finished by writing(), not refused
 
 
+def refuse_if_others_busy(ws: Workspace) -> None:
+    """Refuse while an operation is in progress in another upstream's clone than the selected
+    one (the map is one: that operation's --abort would put back a map without this
+    command's changes). Nothing to do with one upstream."""
+    try:
+        if len(ws.map.upstream_names()) < 2:
+            return
+        mine = ws.git.path
+        others = [g for g in ws.clones() if g.path != mine]
+    except PatchqError:
+        return
+    for git in others:
+        state = current(git)
+        if state is not None and state.get("phase") != "commit":
+            refuse_if_busy(git)
+
+
 def select_busy(ws: Workspace) -> None:
     """When the map names several upstreams, select the one whose clone has an operation in
     progress (``--continue``, ``--abort`` and a stopped rebase's map edits find it there); the

@@ -273,3 +273,24 @@ def test_record_and_sync_use_the_github_repository_of_the_patchs_upstream(two, t
     assert data["Pin-the-node-version"]["github"]["issue_title"] == "Node is too new for us"
     proposed = data["Quiet-the-cache-warning"]["github"]["proposed_prs"]
     assert [p["pr"] for p in proposed] == ["emscripten-core/emsdk#7"]
+
+
+def test_no_rebase_or_push_starts_while_another_upstream_has_a_rebase_stopped(two, tmp_path):
+    repo, cpython, emsdk = two
+    setup_both(repo, tmp_path)
+    commit(emsdk, {"emsdk.py": EMSDK_FILES["emsdk.py"].replace("emsdk line 2\n", "other\n")},
+           "Change line 2")
+    commit(cpython, {"README.rst": "Python 1.1\n"}, "Release 1.1")
+    run(repo, "checkout", "3.11")
+    run(repo, "checkout", "emsdk-3.1")
+    run(repo, "rebase", "emsdk-3.1", code=1)  # stops at its conflict
+    before = (repo / "upstream_map.toml").read_bytes()
+    cp_refs = git(cpython, "show-ref")
+    res = run(repo, "rebase", "3.11", "--onto", "main", code=1)
+    assert "in progress in " + str(emsdk.resolve()) in res.text
+    res = run(repo, "pop", "--track", "3.11", code=1)
+    assert "in progress in " + str(emsdk.resolve()) in res.text
+    assert (repo / "upstream_map.toml").read_bytes() == before
+    assert git(cpython, "show-ref") == cp_refs
+    run(repo, "rebase", "--abort")
+    run(repo, "rebase", "3.11", "--onto", "main")

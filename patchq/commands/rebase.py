@@ -224,6 +224,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     git = ws.git
     with pqstore.locked(git):
         pqstore.refuse_if_busy(git)
+        pqstore.refuse_if_others_busy(ws)  # several upstreams: the map is one
         owner.check(git, ws.root, branch, track_name, building=True)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
