@@ -15,10 +15,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import MapError, SeriesError
 from .model import Track, valid_track
 from .upstream_map import DEFAULT_UPSTREAM, MAP_NAME, UpstreamMap
+
+if TYPE_CHECKING:
+    from .git import Git
 
 ENV_UPSTREAM = "PATCHQ_UPSTREAM"
 SERIES_DIR = "series"
@@ -40,7 +44,7 @@ class Workspace:
     _map: UpstreamMap | None = field(default=None, repr=False)
     selected: str = DEFAULT_UPSTREAM
     started_in: Path | None = None  # where the command was started (before -C)
-    _gits: dict = field(default_factory=dict, repr=False)
+    _gits: dict[str, Git] = field(default_factory=dict, repr=False)
 
     @classmethod
     def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None,
@@ -135,7 +139,7 @@ class Workspace:
         path = Path(recorded).expanduser()
         return (path if path.is_absolute() else self.root / path).resolve()
 
-    def git_of(self, name: str):
+    def git_of(self, name: str) -> Git:
         """The clone of upstream ``name`` (patchq.git.Git), opened on first use."""
         if name not in self._gits:
             from .git import Git
@@ -143,7 +147,7 @@ class Workspace:
             self._gits[name] = Git(self.upstream_path(name))
         return self._gits[name]
 
-    def git_for(self, track: str):
+    def git_for(self, track: str) -> Git:
         """The clone of ``track``'s upstream."""
         return self.git_of(self.upstream_of(track))
 
@@ -152,11 +156,11 @@ class Workspace:
         """The selected upstream's clone (patchq.git.Git), opened on first use."""
         return self.git_of(self.selected)
 
-    def clones(self) -> list:
+    def clones(self) -> list[Git]:
         """Every upstream clone that opens (default first), for the lock and the journal."""
         from .errors import PatchqError
 
-        out = []
+        out: list[Git] = []
         for name in self.map.upstream_names():
             try:
                 git = self.git_of(name)
