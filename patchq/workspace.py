@@ -142,9 +142,18 @@ class Workspace:
     def git_of(self, name: str) -> Git:
         """The clone of upstream ``name`` (patchq.git.Git), opened on first use."""
         if name not in self._gits:
+            from .errors import PatchqError
             from .git import Git
 
-            self._gits[name] = Git(self.upstream_path(name))
+            path = self.upstream_path(name)
+            try:
+                self._gits[name] = Git(path)
+            except PatchqError as exc:
+                if name == DEFAULT_UPSTREAM:
+                    raise
+                raise type(exc)(f"upstream {name}: {exc.message}",
+                                f"clone it there, or set [upstreams.{name}] path in "
+                                f"{MAP_NAME}") from None
         return self._gits[name]
 
     def git_for(self, track: str) -> Git:

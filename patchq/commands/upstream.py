@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MapError
+from ..errors import MapError, PatchqError
 from ..upstream_map import DEFAULT_UPSTREAM, valid_upstream_name
 from ..workspace import Workspace
 from .init import _github_from_url, _remote_url, check_repo_name
@@ -48,7 +48,11 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
     check_repo_name(github, "--github")
     check_repo_name(fork, "--fork")
     clone = Path(directory).expanduser().resolve()
-    git = Git(clone)  # refuses what is not a git repository
+    try:
+        git = Git(clone)  # refuses what is not a git repository
+    except PatchqError as exc:
+        raise MapError(f"{directory} is not a git clone ({exc.message})",
+                       f"give the directory of your clone of {name}") from None
     try:
         recorded = os.path.relpath(clone, ws.root)
     except ValueError:  # another drive
@@ -97,7 +101,7 @@ def render_list(infos: list[UpstreamInfo]) -> list[str]:
     width = max(len(i.name) for i in infos)
     lines = []
     for info in infos:
-        tracks = ", ".join(info.tracks) or "no tracks"
+        tracks = ", ".join(info.tracks) or "none yet"
         where = info.path or "(no clone configured)"
         lines.append(f"{info.name.ljust(width)}  {where}  {info.github or '-'}  tracks: {tracks}")
     return lines
