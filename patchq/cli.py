@@ -21,8 +21,8 @@ from .errors import PatchqError, save_crash
 @click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Run as if started in DIR (the patch repo, or below it).")
 @click.option("--upstream-dir", metavar="DIR", envvar="PATCHQ_UPSTREAM",
-              help="The upstream clone to use, instead of [upstream] path in the map "
-                   "(env PATCHQ_UPSTREAM).")
+              help="The default upstream's clone, instead of [upstream] path in the map "
+                   "(env PATCHQ_UPSTREAM; [upstreams.NAME] clones are not overridden).")
 @click.version_option(package_name="patchq")
 @click.pass_context
 def cli(ctx: click.Context, directory: Path, upstream_dir: str | None) -> None:
@@ -38,8 +38,9 @@ def cli(ctx: click.Context, directory: Path, upstream_dir: str | None) -> None:
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
     if upstream_dir:
         upstream_dir = str(Path(upstream_dir).expanduser().resolve())
+    started_in = Path.cwd()
     os.chdir(directory)  # like git -C: relative paths in arguments are relative to DIR
-    ctx.obj = Options(directory=Path("."), upstream_dir=upstream_dir)
+    ctx.obj = Options(directory=Path("."), upstream_dir=upstream_dir, started_in=started_in)
 
 
 # -- init -------------------------------------------------------------------------------------
@@ -81,9 +82,11 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
                    "(default: file for directories, subject for mbox and ranges).")
 @click.option("--follows", metavar="BRANCH",
               help="The upstream branch the track follows (default: from --base, v3.11.2 -> 3.11).")
+@click.option("--upstream", metavar="NAME", help="The map's upstream the series applies to "
+              "(see `patchq upstream list`; default: [upstream]).")
 @pass_options
 def import_(opts: Options, source: str, track: str, base: str, name_from: str | None,
-            follows: str | None) -> None:
+            follows: str | None, upstream: str | None) -> None:
     """Import SOURCE as track T's series, on the upstream commit REF (--base).
 
     SOURCE is one of: a directory of `git format-patch` files without a series file (applied
@@ -102,7 +105,8 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
 
     ws = opts.workspace()
     with ui.progress("checking") as bar:
-        result = run.import_series(ws, source, track, base, name_from, follows, progress=bar)
+        result = run.import_series(ws, source, track, base, name_from, follows, progress=bar,
+                                   upstream=upstream)
     ui.emit(run.render(result))
 
 

@@ -16,11 +16,12 @@ from .errors import PatchqError
 class Options:
     directory: Path
     upstream_dir: str | None
+    started_in: Path | None = None  # before -C: which upstream clone a stack verb is run in
 
     def workspace(self):
         from .workspace import Workspace
 
-        return Workspace.locate(self.directory, self.upstream_dir)
+        return Workspace.locate(self.directory, self.upstream_dir, self.started_in)
 
 
 pass_options = click.make_pass_decorator(Options)

@@ -1,4 +1,4 @@
-"""The verbs about upstream, declared for cli.py: status (the merge matrix), record (what
+"""The verbs about upstream, declared for cli.py: upstream (add, list), status (the merge matrix), record (what
 people decide), sync (GitHub's state), report, draft (an issue and PR for upstream)."""
 
 from __future__ import annotations
@@ -261,4 +261,41 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
     ui.emit(render.render(result, ws.root, ws.git.path, as_json))
 
 
-COMMANDS = (status, record, sync, report, draft)
+# -- upstream add / list ----------------------------------------------------------------------
+
+
+@click.group()
+def upstream() -> None:
+    """The upstreams of this patch repo: [upstream] (the default) and [upstreams.NAME]."""
+
+
+@upstream.command("add")
+@click.argument("name")
+@click.argument("directory", metavar="DIR")
+@click.option("--github", default="", metavar="OWNER/REPO", help="Its issues and PRs.")
+@click.option("--fork", default="", metavar="OWNER/REPO", help="Where draft branches go.")
+@pass_options
+def upstream_add(opts: Options, name: str, directory: str, github: str, fork: str) -> None:
+    """Record the clone DIR as upstream NAME; import a series onto it with --upstream NAME."""
+    from .commands import upstream as run
+
+    click.echo("\n".join(run.render_added(run.add(opts.workspace(), name, directory,
+                                                  github, fork))))
+
+
+@upstream.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_options
+def upstream_list(opts: Options, as_json: bool) -> None:
+    """The upstreams, their clones, GitHub repositories and tracks."""
+    from . import ui
+    from .commands import upstream as run
+
+    infos = run.list_upstreams(opts.workspace())
+    if as_json:
+        ui.print_json([i.as_json() for i in infos])
+    else:
+        click.echo("\n".join(run.render_list(infos)))
+
+
+COMMANDS = (status, record, sync, report, draft, upstream)

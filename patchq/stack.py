@@ -121,14 +121,62 @@ class Stack:
 
 
 def checked_out_track(ws, git: Git) -> str | None:
-    """The track whose queue branch is checked out in the upstream clone, if any."""
+    """The track whose queue branch is checked out in the upstream clone, if any (a track of
+    this clone's upstream, when the map names several)."""
     branch = git.current_branch()
     if branch is None:
         return None
     for name in ws.map.track_names():
-        if ws.queue_branch(name) == branch:
+        if ws.queue_branch(name) == branch and _in_clone(ws, name, git):
             return name
     return None
+
+
+def _in_clone(ws, track: str, git: Git) -> bool:
+    """Is ``git`` the clone of ``track``'s upstream?"""
+    from .errors import PatchqError
+
+    try:
+        return ws.git_for(track).path == git.path
+    except PatchqError:  # its upstream's clone is not there
+        return False
+
+
+def select(ws, track: str | None) -> None:
+    """Select the upstream a stack verb works in: ``--track``'s; else, when the map names
+    several upstreams, the clone with an operation in progress or a track's queue branch
+    checked out (the one the current directory is in, when several have)."""
+    from . import store as pqstore
+    from .errors import PatchqError
+
+    if track:
+        ws.use_track(track)
+        pqstore.refuse_if_others_busy(ws)
+        return
+    umap = ws.read_only().map
+    names = umap.upstream_names()
+    if len(names) < 2:
+        return
+    busy, on_queue = [], []
+    for name in names:
+        try:
+            git = ws.git_of(name)
+        except PatchqError:
+            continue
+        if pqstore.current(git) is not None:
+            busy.append((name, git))
+        elif checked_out_track(ws, git) is not None:
+            on_queue.append((name, git))
+    found = busy or on_queue
+    here = (getattr(ws, "started_in", None) or Path.cwd()).resolve()
+    inside = [(n, g) for n, g in found if here == g.path or g.path in here.parents]
+    if len(inside) == 1 or len(found) == 1:
+        ws.use_upstream((inside or found)[0][0])
+        pqstore.refuse_if_others_busy(ws)
+    elif found:
+        shown = ", ".join(f"{n} ({g.path})" for n, g in found)
+        raise StateError(f"several upstream clones have a queue branch checked out: {shown}",
+                         "pass --track T, or run patchq from inside the clone you work in")
 
 
 def resolve_track(ws, track: str | None) -> str:

@@ -30,7 +30,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,11 +109,48 @@ def refuse_if_busy(git: Git, also: str = "") -> None:
 def check_idle(ws: Workspace, also: str = "") -> None:
     """Refuse, before a writer does slow work (asking GitHub, checking every patch), when an
     operation is in progress; :func:`writing` checks again under the lock."""
-    git = _clone(ws)
-    if git is not None:
+    primary = _clone(ws)
+    for git in _all_clones(ws, primary) if primary is not None else []:
         state = current(git)
         if state is not None and state.get("phase") != "commit":  # an interrupted change
             refuse_if_busy(git, also)  # is finished by writing(), not refused
+
+
+def refuse_if_others_busy(ws: Workspace) -> None:
+    """Refuse while an operation is in progress in another upstream's clone than the selected
+    one (the map is one: that operation's --abort would put back a map without this
+    command's changes). Nothing to do with one upstream."""
+    try:
+        if len(ws.map.upstream_names()) < 2:
+            return
+        mine = ws.git.path
+        others = [g for g in ws.clones() if g.path != mine]
+    except PatchqError:
+        return
+    for git in others:
+        state = current(git)
+        if state is not None and state.get("phase") != "commit":
+            refuse_if_busy(git)
+
+
+def select_busy(ws: Workspace) -> None:
+    """When the map names several upstreams, select the one whose clone has an operation in
+    progress (``--continue``, ``--abort`` and a stopped rebase's map edits find it there); the
+    selected upstream stays when none has one."""
+    try:
+        names = ws.map.upstream_names()
+    except (PatchqError, AttributeError):
+        return
+    if len(names) < 2:
+        return
+    for name in sorted(names, key=lambda n: n != ws.selected):
+        try:
+            git = ws.git_of(name)
+        except PatchqError:
+            continue
+        if current(git) is not None:
+            ws.selected = name
+            return
 
 
 def save(git: Git, state: dict) -> None:
@@ -279,26 +316,49 @@ def writing(ws: Workspace, *, allow_edit: bool = False,
     that carries map edits along (:func:`carries_map_edits`) with ``map_fields``, for a
     command that changes only people-owned fields of the map and then calls
     ``commands.rebase.carry_map``."""
-    git = _clone(ws)
-    if git is None:
+    primary = _clone(ws)
+    if primary is None:
         yield None
         return
-    if _held.get(git.git_path(LOCK)):  # inside another writer of this process: all done
-        with locked(git):
+    clones = _all_clones(ws, primary)
+    if _held.get(primary.git_path(LOCK)):  # inside another writer of this process: all done
+        with ExitStack() as held:
+            for git in clones:
+                held.enter_context(locked(git))
             yield None
         return
-    with locked(git):
-        check_version(git)
-        from . import stack_tx
+    from . import stack_tx
 
-        finished = stack_tx.recover(git)
-        state = current(git)
-        if state is not None and not (allow_edit and state.get("verb") == "edit") and \
-                not (map_fields and carries_map_edits(state, ws, git)):
-            refuse_if_busy(git)
+    with ExitStack() as held:
+        done = []
+        for git in clones:  # the same order in every command (the map's): no deadlock
+            held.enter_context(locked(git))
+        for git in clones:
+            check_version(git)
+            finished = stack_tx.recover(git)
+            if finished:
+                done.append(finished)
+            state = current(git)
+            if state is not None and not (allow_edit and state.get("verb") == "edit") and \
+                    not (map_fields and carries_map_edits(state, ws, git)):
+                refuse_if_busy(git)
         ws.forget_map()
+        finished = ", ".join(done) or None
         if finished:
             from .ui import echo
 
             echo(f"patchq: finished the interrupted {finished} first", err=True)
         yield finished
+
+
+def _all_clones(ws: Workspace, primary: Git) -> list[Git]:
+    """The selected upstream's clone and, when the map names several upstreams, every other
+    clone that opens: a writer of the map holds the lock of each (one map, several clones) and
+    refuses while an operation is in progress in any of them."""
+    try:
+        others = ws.clones()
+    except PatchqError:
+        others = []
+    if len(others) < 2:
+        return [primary]
+    return others if any(g.path == primary.path for g in others) else [primary, *others]

@@ -3,13 +3,15 @@
 The format is documented in docs/upstream_map.md. In short::
 
     [upstream]            path (local clone), url, github ("owner/repo"), fork ("owner/repo")
-    [tracks."3.11"]       follows, base, base_commit
+    [upstreams.NAME]      another upstream (emsdk, a package): the same keys
+    [tracks."3.11"]       follows, base, base_commit, upstream (NAME; absent: [upstream])
     [patches.<slug>]      disposition, reason, issue, pr, notes      (people own these)
     [patches.<slug>.tracks."3.11"]   what patchq found: outcome, state, evidence, checked_at
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,11 @@ from .files import atomic_write
 from .model import Track, valid_track
 
 MAP_NAME = "upstream_map.toml"
+# the name of ``[upstream]``, the default upstream (``--upstream default`` and a track without
+# ``upstream`` mean it); ``[upstreams.NAME]`` tables name the others
+DEFAULT_UPSTREAM = "default"
+UPSTREAM_KEYS = ("path", "url", "github", "fork", "fork_url")
+_UPSTREAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # [patches.<slug>] fields people own (import seeds some from the patch's header, never over
 # a value already there); docs/upstream_map.md
 PEOPLE_FIELDS = ("disposition", "reason", "issue", "pr", "notes", "origin_commit", "news",
@@ -53,6 +60,15 @@ def _read_map(path: Path) -> str:
             from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MapError(f"cannot read {path}: {exc}") from None
+
+
+def valid_upstream_name(name: str) -> bool:
+    """Names of ``[upstreams.NAME]``: short words, never the default's name.
+
+    >>> [valid_upstream_name(n) for n in ("emsdk", "libffi-3.4", "default", "-x", "a/b", "")]
+    [True, True, False, False, False, False]
+    """
+    return bool(_UPSTREAM_NAME.match(name)) and name != DEFAULT_UPSTREAM and ".." not in name
 
 
 class UpstreamMap:
@@ -147,17 +163,30 @@ class UpstreamMap:
                 raise MapError(f"{self.path.name}: [{where}] must be a table",
                                "see docs/upstream_map.md")
 
-        for key in ("upstream", "tracks", "patches"):
+        for key in ("upstream", "upstreams", "tracks", "patches"):
             if key in self.doc:
                 need_table(self.doc[key], key)
+        for name, table in self.doc.get("upstreams", {}).items():
+            need_table(table, f"upstreams.{name}")
+            if not valid_upstream_name(name):
+                raise MapError(f"{self.path.name}: upstream name {name!r} is not usable",
+                               "use letters, digits and . _ - (emsdk, libffi), not 'default'")
+            for field in UPSTREAM_KEYS:
+                if field in table and not isinstance(table[field], str):
+                    raise MapError(f"{self.path.name}: upstreams.{name}.{field} must be a string")
         for name, track in self.doc.get("tracks", {}).items():
             need_table(track, f'tracks."{name}"')
             if not valid_track(name):
                 raise MapError(f"{self.path.name}: track name {name!r} is not usable",
                                "use names like 3.11 or main")
-            for field in ("follows", "base", "base_commit"):
+            for field in ("follows", "base", "base_commit", "upstream"):
                 if field in track and not isinstance(track[field], str):
                     raise MapError(f'{self.path.name}: tracks."{name}".{field} must be a string')
+            upstream = str(track.get("upstream", DEFAULT_UPSTREAM))
+            if upstream not in self.upstream_names():
+                raise MapError(f'{self.path.name}: tracks."{name}" names upstream {upstream!r}, '
+                               "which the map does not have",
+                               f"add it with `patchq upstream add {upstream} DIR`")
         for slug, record in self.doc.get("patches", {}).items():
             need_table(record, f"patches.{slug}")
             tracks = record.get("tracks", {})
@@ -169,9 +198,47 @@ class UpstreamMap:
     def upstream(self) -> dict:
         return self.doc.get("upstream", {})
 
-    def upstream_get(self, key: str) -> str:
-        value = self.upstream.get(key, "")
+    def upstream_get(self, key: str, name: str = DEFAULT_UPSTREAM) -> str:
+        """A key of ``[upstream]`` (``name`` "default") or of ``[upstreams.NAME]``; what the
+        downstream is (``downstream``, ``downstream_url``) is read from ``[upstream]`` alone."""
+        table = self.upstream_table(name) if key in UPSTREAM_KEYS else self.upstream
+        value = table.get(key, "")
         return str(value) if value is not None else ""
+
+    def upstream_names(self) -> list[str]:
+        """The default upstream first, then the ``[upstreams.NAME]`` tables in map order."""
+        return [DEFAULT_UPSTREAM, *self.doc.get("upstreams", {}).keys()]
+
+    def upstream_table(self, name: str) -> dict:
+        if name == DEFAULT_UPSTREAM:
+            return self.upstream
+        tables = self.doc.get("upstreams", {})
+        if name not in tables:
+            raise MapError(f"unknown upstream {name!r} (known: {', '.join(self.upstream_names())})",
+                           "add it with `patchq upstream add NAME DIR`")
+        return tables[name]
+
+    def add_upstream(self, name: str, fields: dict[str, str]) -> None:
+        """A new ``[upstreams.NAME]`` table (the map's other tables stay as they are)."""
+        import tomlkit
+
+        if not valid_upstream_name(name):
+            raise MapError(f"upstream name {name!r} is not usable",
+                           "use letters, digits and . _ - (emsdk, libffi), not 'default'")
+        if name in self.upstream_names():
+            raise MapError(f"the map already has an upstream {name!r}",
+                           "edit its [upstreams.NAME] table, or pick another name")
+        table = tomlkit.table()
+        for key, value in fields.items():
+            if value:
+                table[key] = value
+        upstreams = self._super("upstreams")
+        upstreams[name] = table
+
+    def track_upstream(self, name: str) -> str:
+        """The upstream a track's patches apply to (``upstream`` in its table)."""
+        self.track(name)
+        return str(self.doc["tracks"][name].get("upstream", DEFAULT_UPSTREAM))
 
     # -- tracks -----------------------------------------------------------------------------
 
@@ -188,7 +255,9 @@ class UpstreamMap:
         return Track(name=name, follows=str(table.get("follows", name)),
                      base=str(table.get("base", "")), base_commit=str(table.get("base_commit", "")))
 
-    def set_track(self, track: Track) -> None:
+    def set_track(self, track: Track, upstream: str | None = None) -> None:
+        """Record a track; ``upstream`` (a name) is written for a new track on an upstream that
+        is not the default (an existing track keeps its own)."""
         import tomlkit
 
         tracks = self._super("tracks")
@@ -196,6 +265,9 @@ class UpstreamMap:
         if table is None:
             table = tomlkit.table()
             tracks[track.name] = table
+            if upstream and upstream != DEFAULT_UPSTREAM:
+                self.upstream_table(upstream)  # unknown names fail here
+                table["upstream"] = upstream
         table["follows"] = track.follows
         table["base"] = track.base
         table["base_commit"] = track.base_commit

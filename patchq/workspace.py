@@ -1,7 +1,13 @@
-"""Where things are: the patch repo, its map, its series directories and the upstream clone.
+"""Where things are: the patch repo, its map, its series directories and the upstream clones.
 
 A command gets a :class:`Workspace` and asks it for what it needs; the workspace loads the
-map and opens the upstream clone lazily and says clearly what is missing.
+map and opens the upstream clones lazily and says clearly what is missing.
+
+A map may name several upstreams (``[upstream]``, the default, and ``[upstreams.NAME]``);
+each track names its own. ``ws.git`` is the clone of the *selected* upstream: a command that
+works on a track selects it first (``ws.use_track(track)``), and one that goes over several
+tracks asks ``ws.git_for(track)``. ``--upstream-dir``/``PATCHQ_UPSTREAM`` override the
+default upstream's clone only.
 """
 
 from __future__ import annotations
@@ -9,10 +15,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import MapError, SeriesError
 from .model import Track, valid_track
-from .upstream_map import MAP_NAME, UpstreamMap
+from .upstream_map import DEFAULT_UPSTREAM, MAP_NAME, UpstreamMap
+
+if TYPE_CHECKING:
+    from .git import Git
 
 ENV_UPSTREAM = "PATCHQ_UPSTREAM"
 SERIES_DIR = "series"
@@ -32,16 +42,20 @@ class Workspace:
     root: Path
     upstream_override: str | None = None
     _map: UpstreamMap | None = field(default=None, repr=False)
-    _git: object | None = field(default=None, repr=False)
+    selected: str = DEFAULT_UPSTREAM
+    started_in: Path | None = None  # where the command was started (before -C)
+    _gits: dict[str, Git] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None) -> Workspace:
+    def locate(cls, cwd: Path | None = None, upstream_dir: str | None = None,
+               started_in: Path | None = None) -> Workspace:
         cwd = Path(cwd or os.getcwd())
         root = find_root(cwd)
         if root is None:
             raise MapError(f"no {MAP_NAME} here or above {cwd}",
                            "run `patchq init --upstream DIR` in your patch repo, or use -C DIR")
-        return cls(root=root, upstream_override=upstream_dir)
+        return cls(root=root, upstream_override=upstream_dir,
+                   started_in=(started_in or cwd).resolve())
 
     @property
     def map_path(self) -> Path:
@@ -88,26 +102,82 @@ class Workspace:
             raise MapError("no tracks yet", "import a series with `patchq import`")
         return [self.map.track(n) for n in names]
 
-    def upstream_path(self) -> Path:
+    # -- upstreams ---------------------------------------------------------------------------
+
+    def upstream_of(self, track: str) -> str:
+        """The name of the upstream ``track`` applies to (``default`` for ``[upstream]``)."""
+        return self.map.track_upstream(track)
+
+    def use_track(self, track: str) -> Workspace:
+        """Select ``track``'s upstream: ``ws.git`` is its clone from now on."""
+        self.selected = self.upstream_of(track)
+        return self
+
+    def use_upstream(self, name: str) -> Workspace:
+        self.map.upstream_table(name)  # unknown names fail here, with the known ones listed
+        self.selected = name
+        return self
+
+    def upstream_get(self, key: str, track: str | None = None) -> str:
+        """A key (``github``, ``fork``, ``url``...) of ``track``'s upstream, or of the
+        selected one."""
+        return self.map.upstream_get(key, self.upstream_of(track) if track else self.selected)
+
+    def upstream_path(self, name: str | None = None) -> Path:
+        name = name or self.selected
         override = self.upstream_override or os.environ.get(ENV_UPSTREAM)
-        if override:
+        if override and name == DEFAULT_UPSTREAM:
             return Path(override).expanduser().resolve()
-        recorded = self.map.upstream_get("path")
+        recorded = self.map.upstream_get("path", name)
         if not recorded:
+            if name != DEFAULT_UPSTREAM:
+                raise MapError(f"no clone configured for upstream {name!r}",
+                               f"set [upstreams.{name}] path in upstream_map.toml")
             raise MapError("no upstream clone configured",
                            "set [upstream] path in upstream_map.toml, pass --upstream-dir, "
                            f"or set {ENV_UPSTREAM}")
         path = Path(recorded).expanduser()
         return (path if path.is_absolute() else self.root / path).resolve()
 
-    @property
-    def git(self):
-        """The upstream clone (patchq.git.Git), opened on first use."""
-        if self._git is None:
+    def git_of(self, name: str) -> Git:
+        """The clone of upstream ``name`` (patchq.git.Git), opened on first use."""
+        if name not in self._gits:
+            from .errors import PatchqError
             from .git import Git
 
-            self._git = Git(self.upstream_path())
-        return self._git
+            path = self.upstream_path(name)
+            try:
+                self._gits[name] = Git(path)
+            except PatchqError as exc:
+                if name == DEFAULT_UPSTREAM:
+                    raise
+                raise type(exc)(f"upstream {name}: {exc.message}",
+                                f"clone it there, or set [upstreams.{name}] path in "
+                                f"{MAP_NAME}") from None
+        return self._gits[name]
+
+    def git_for(self, track: str) -> Git:
+        """The clone of ``track``'s upstream."""
+        return self.git_of(self.upstream_of(track))
+
+    @property
+    def git(self):
+        """The selected upstream's clone (patchq.git.Git), opened on first use."""
+        return self.git_of(self.selected)
+
+    def clones(self) -> list[Git]:
+        """Every upstream clone that opens (default first), for the lock and the journal."""
+        from .errors import PatchqError
+
+        out: list[Git] = []
+        for name in self.map.upstream_names():
+            try:
+                git = self.git_of(name)
+            except PatchqError:
+                continue
+            if all(g.path != git.path for g in out):
+                out.append(git)
+        return out
 
     def queue_branch(self, track: str) -> str:
         from .validate import branch_name

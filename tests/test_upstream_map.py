@@ -163,3 +163,38 @@ def test_tables_added_to_a_parsed_map_are_set_off_by_blank_lines(tmp_path):
     assert len(headers) == 1 + 2 + 2 + 4
     assert all(lines[i - 1] == "" for i in headers)
     assert "" not in [lines[i - 1] for i in headers if lines[i - 2] == ""]  # no double blanks
+
+
+def test_several_upstreams_read_added_and_kept(map_file):
+    umap = UpstreamMap.load(map_file)
+    assert umap.upstream_names() == ["default"]
+    assert umap.track_upstream("3.11") == "default"
+    umap.add_upstream("emsdk", {"path": "../emsdk", "github": "emscripten-core/emsdk", "fork": ""})
+    umap.set_track(Track("emsdk-3.1", "main", "3.1.0", "abc"), upstream="emsdk")
+    umap.save()
+    text = map_file.read_text()
+    assert text.startswith(PEOPLE_WROTE.split("[patches.")[0])  # comments kept
+    again = UpstreamMap.load(map_file)
+    assert again.upstream_names() == ["default", "emsdk"]
+    assert again.upstream_get("github", "emsdk") == "emscripten-core/emsdk"
+    assert again.upstream_get("fork", "emsdk") == ""
+    assert again.upstream_get("github") == "python/cpython"
+    assert again.track_upstream("emsdk-3.1") == "emsdk"
+    assert again.track_upstream("3.11") == "default"
+    assert UpstreamMap.load_readonly(map_file).upstream_names() == ["default", "emsdk"]
+    with pytest.raises(MapError, match="already has an upstream"):
+        again.add_upstream("emsdk", {"path": "x"})
+    with pytest.raises(MapError, match="unknown upstream 'nope'"):
+        again.upstream_table("nope")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[upstreams.emsdk]\npath = 3\n', "upstreams.emsdk.path must be a string"),
+    ('[upstreams."a b"]\npath = "x"\n', "upstream name 'a b' is not usable"),
+    ('[upstreams.default]\npath = "x"\n', "upstream name 'default' is not usable"),
+    ('[tracks.x]\nupstream = "emsdk"\n', "names upstream 'emsdk'"),
+])
+def test_bad_upstream_tables_are_refused(map_file, extra, message):
+    map_file.write_text(PEOPLE_WROTE + "\n" + extra)
+    with pytest.raises(MapError, match=message):
+        UpstreamMap.load(map_file)

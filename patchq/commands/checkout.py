@@ -86,6 +86,7 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
     (``needs_person`` in the map) for `patchq push` to merge with conflict markers."""
     from .. import store as pqstore
 
+    ws.use_track(track_name)
     with pqstore.writing(ws):
         return _checkout(ws, track_name, branch, force, progress, partial)
 

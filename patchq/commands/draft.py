@@ -171,7 +171,7 @@ def resolve_target(ws: Workspace, git: Git, target: str) -> tuple[str, str]:
     whose URL is [upstream] url when there is one, else the local branch, else origin's."""
     if not valid_track(target):
         raise PatchqError(f"{target!r} is not a branch name", "use --target main or 3.12")
-    url = ws.map.upstream_get("url")
+    url = ws.upstream_get("url")
     refs = []
     if url:
         for remote in git.out("remote").split():
@@ -377,9 +377,10 @@ def prepare(ws: Workspace, slug: str, opts: Options, issue: int | None = None,
     ``issue`` overrides what the map and the options say (after `--open` created one);
     ``reuse`` are commits (the fork's tip) to keep when they already are this change."""
     check_slug(slug)
-    git = ws.git
-    github = ws.map.upstream_get("github")
     located = locate(ws, slug, opts.track, opts.target, cache)
+    ws.use_track(located.track)  # the clone and the GitHub repository of its upstream
+    git = ws.git
+    github = ws.upstream_get("github")
     directory = drafts_dir(ws, slug)
     meta = read_meta(directory)
     record = ws.map.patch(slug)
@@ -536,7 +537,7 @@ def result_of(prepared: Prepared, state: str, written: list[str], github: str) -
 
 def _record_issue_option(ws: Workspace, slug: str, number: int) -> str:
     """`--issue N` is the user saying so: record it (say what it replaced)."""
-    github = ws.map.upstream_get("github")
+    github = ws.upstream_get("github")
     value = record_ref(github, number)
     record = ws.map.ensure_patch(slug)
     old = str(record.get("issue", "") or "")
@@ -551,6 +552,13 @@ def draft(ws: Workspace, slug: str, opts: Options, online=None,
           cache: Cache | None = None) -> DraftResult:
     """Draft one patch offline; ``online`` (see draft_online) goes on with GitHub and the
     fork when --push or --open asked for it. Holds patchq's lock throughout."""
+    if opts.track:
+        ws.use_track(opts.track)
+    elif len(ws.map.upstream_names()) > 1:  # the upstream of the track that carries it
+        try:
+            ws.use_track(locate(ws, slug, None, opts.target, cache).track)
+        except PatchqError:
+            pass  # the same error comes, with the lock held, from the draft itself
     with pqstore.writing(ws):
         return _draft(ws, slug, opts, online, cache)
 
@@ -559,7 +567,7 @@ def _draft(ws: Workspace, slug: str, opts: Options, online, cache: Cache | None)
     check_slug(slug)
     if opts.issue is not None and opts.issue <= 0:
         raise PatchqError(f"--issue {opts.issue} is not an issue number", "give N of gh-N")
-    github = ws.map.upstream_get("github")
+    github = ws.upstream_get("github")
     if online is not None:
         return online.run(ws, slug, opts, cache)
     prepared = prepare(ws, slug, opts, cache=cache)

@@ -68,7 +68,7 @@ def why_skip(ws: Workspace, patch: LoadedPatch, track: str, target: str) -> str:
     disposition = str(record.get("disposition", "undecided"))
     if disposition != "upstreamable":
         return f"disposition is {disposition}"
-    github = ws.map.upstream_get("github")
+    github = ws.upstream_get("github", track)
     meta = one.read_meta(one.drafts_dir(ws, slug))
     known = facts_of.read(patch, record, meta, github)
     reason = facts_of.skip_reason(known, github)

@@ -62,7 +62,7 @@ def web_host(api_url: str | None) -> str:
 def fork_push_url(ws: Workspace, fork: str, api_url: str | None, override: str | None) -> str:
     """Where the draft branch goes: --fork-url, else [upstream] fork_url, else the fork's
     https address on the GitHub host."""
-    url = override or ws.map.upstream_get("fork_url")
+    url = override or ws.upstream_get("fork_url")
     if url:
         return url
     if not fork:
@@ -111,11 +111,11 @@ class Online:
     def run(self, ws: Workspace, slug: str, opts: offline.Options,
             cache: offline.Cache | None = None) -> offline.DraftResult:
         umap = ws.map
-        github = umap.upstream_get("github")
-        fork = umap.upstream_get("fork")
+        github = ws.upstream_get("github")
+        fork = ws.upstream_get("fork")
         if self.push_only:
             return self._push_only(ws, slug, opts, cache, github, fork)
-        given = self.fork_url or umap.upstream_get("fork_url")
+        given = self.fork_url or ws.upstream_get("fork_url")
         if given:  # a fork URL the token must not go to is refused before anything is written
             self._git_token(given)
 

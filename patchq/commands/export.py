@@ -28,6 +28,7 @@ def plan(ws: Workspace, track_name: str, branch: str | None = None,
          refresh: tuple[str, ...] = (), refresh_unclean: bool = False
          ) -> tuple[ExportPlan, str, str]:
     track = ws.track(track_name)
+    ws.use_track(track_name)
     branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
     owner.check(git, ws.root, branch, track_name)  # only a queue branch patchq built is read
@@ -45,6 +46,7 @@ def export(ws: Workspace, track_name: str, branch: str | None = None,
     a crash leaves the old series or, at the next command that writes, the new one.
     ``refresh`` also rewrites, from their commits, the files that apply only by 3-way merge,
     with fuzz or line endings reconciled, so that every file applies exactly again."""
+    ws.use_track(track_name)
     if dry_run:
         return _export(ws, track_name, branch, dry_run, refresh)
     with pqstore.writing(ws):

@@ -208,7 +208,7 @@ def _record_from_headers(ws: Workspace, slug: str, parsed: patchfile.PatchFile,
     per_track["carried"] = True
     per_track["since"] = today()
     read = headers.parse(parsed)
-    github = ws.map.upstream_get("github")
+    github = ws.upstream_get("github")
 
     def seed(key: str, value: str) -> None:
         if value and not table.get(key):
@@ -241,9 +241,13 @@ def _only_repo(read: headers.Headers) -> str:
 
 def import_series(ws: Workspace, source: str, track: str, base: str,
                   name_from: str | None = None, follows: str | None = None,
-                  progress: Progress | None = None) -> ImportResult:
-    """Import ``source`` as ``track`` on ``base``. Writes nothing when anything is wrong.
+                  progress: Progress | None = None, upstream: str | None = None
+                  ) -> ImportResult:
+    """Import ``source`` as ``track`` on ``base`` (of ``upstream``, a name from the map; the
+    default upstream when None). Writes nothing when anything is wrong.
     Holds patchq's lock throughout (:func:`patchq.store.writing`)."""
+    if upstream:
+        ws.use_upstream(upstream)
     with pqstore.writing(ws):
         return _import_series(ws, source, track, base, name_from, follows, progress)
 
@@ -311,7 +315,7 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
         result.fuzzy = [(a.slug, a.notes) for a in built.applied if a.how == "fuzzy"]
         result.slugs = [p.slug for p in loaded.patches]
         ws.map.set_track(Track(name=track, follows=follows or _follows(git, base, track),
-                               base=base, base_commit=base_commit))
+                               base=base, base_commit=base_commit), upstream=ws.selected)
         for patch in loaded.patches:
             _record_from_headers(ws, patch.slug, patch.file, track, result.seeded)
         ws.map.save()

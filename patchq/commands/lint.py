@@ -92,6 +92,7 @@ def lint_track(ws: Workspace, track: str, check_export: bool = False,
     problems: list[Problem] = []
     try:
         tr = ws.track(track)
+        ws.use_track(track)
     except PatchqError as exc:
         return [Problem(track, "no-track", exc.message)]
     loaded = _load(ws, track, problems)
@@ -189,7 +190,8 @@ def lint(ws: Workspace, track: str | None = None, check_export: bool = False,
     names = [track] if track else ws.map.track_names()
     if (check_apply or check_export) and names:
         try:
-            ws.git  # noqa: B018 -- open the clone now, to fail once and clearly
+            for name in set(names) & set(ws.map.track_names()):
+                ws.git_for(name)  # open the clones now, to fail once and clearly
         except PatchqError as exc:
             raise type(exc)(exc.message, (exc.hint + ", " if exc.hint else "") +
                             "or lint only the files with --no-apply") from None

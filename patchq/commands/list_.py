@@ -81,7 +81,7 @@ def _how_applied(ws: Workspace, track, loaded) -> dict:
     from ..queue import base_commit, remembered_build
 
     try:
-        git = ws.git
+        git = ws.git_for(track.name)
         built = remembered_build(git, base_commit(git, track), loaded.patches)
     except PatchqError:
         return {}

@@ -65,6 +65,11 @@ def port(ws: Workspace, name: str, source: str, target: str,
     """Port patch NAME of track ``source`` onto track ``target``'s queue."""
     if source == target:
         raise StateError(f"--from and --to are both {source}", "port between two tracks")
+    if ws.upstream_of(source) != ws.upstream_of(target):
+        raise StateError(f"{source} and {target} are tracks of different upstreams "
+                         f"({ws.upstream_of(source)}, {ws.upstream_of(target)})",
+                         "port between two tracks of one upstream")
+    ws.use_track(target)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)

@@ -150,7 +150,7 @@ def _resolve_onto(git: Git, track: Track, onto: str | None) -> tuple[str, str]:
 
 def _declared(ws: Workspace, loaded: LoadedSeries) -> dict[str, Declared]:
     """Each patch's declared upstream identity (its file's header and its map record)."""
-    repo = ws.map.upstream_get("github") if hasattr(ws.map, "upstream_get") else ""
+    repo = ws.upstream_get("github") if hasattr(ws.map, "upstream_get") else ""
     return {p.slug: declared_identity(p.file.description.subject,
                                       p.file.header.decode("utf-8", "replace"),
                                       ws.map.patch(p.slug), repo) for p in loaded.patches}
@@ -218,12 +218,13 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     nothing: not a branch, not a file, not an object."""
     if on_conflict not in ("stop", "skip"):
         raise ValueError(on_conflict)
-    ws.read_only()  # tomllib: fast; the map is loaded for writing at the end only
+    ws.read_only().use_track(track_name)  # tomllib: fast; the map is written at the end only
     track = ws.track(track_name)
     branch = ws.queue_branch(track_name)
     git = ws.git
     with pqstore.locked(git):
         pqstore.refuse_if_busy(git)
+        pqstore.refuse_if_others_busy(ws)  # several upstreams: the map is one
         owner.check(git, ws.root, branch, track_name, building=True)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
@@ -308,6 +309,7 @@ def _save(git: Git, state: dict) -> None:
 
 
 def _load(ws: Workspace) -> tuple[Git, dict]:
+    pqstore.select_busy(ws)
     git = ws.git
     state = pqstore.current(git)
     if state is None:
@@ -396,6 +398,7 @@ def carry_map(ws: Workspace) -> bool:
     backed-up map becomes the map as it is now, so that --abort puts back the edit with the
     rest and the end of the rebase records its outcomes on top of it. Until the rebase writes
     the series, the map on disk is the backed-up one plus such edits only."""
+    pqstore.select_busy(ws)
     git = ws.git
     if not pqstore.carries_map_edits(pqstore.current(git), ws, git):
         return False
@@ -955,6 +958,7 @@ def _drop_conflict(git: Git) -> None:
 
 def status(ws: Workspace) -> RebaseResult | None:
     """The rebase in progress (None when there is none)."""
+    pqstore.select_busy(ws)
     git = ws.git
     state = pqstore.current(git)
     if state is None or state.get("verb") != VERB:

@@ -165,7 +165,9 @@ def _record(ws: Workspace, slug: str, pairs: list[tuple[str, str]],
         if refused:
             raise RecordError(f"{', '.join(refused)} belong to the patch, not to one track",
                               "record them without --track")
-    github = umap.upstream_get("github")
+    home = track or next((t for t in umap.patch(slug).get("tracks", {})
+                          if t in umap.track_names()), None)
+    github = ws.upstream_get("github", home)  # the repository of the patch's upstream
     values = [(k, _normalize(k, v, github)) for k, v in pairs]
     result = RecordResult(slug=slug, track=track)
     if not values:

@@ -107,7 +107,15 @@ def _track_input(ws: Workspace, umap: UpstreamMap, name: str, drafts: set[str]) 
     table = _plain(umap.doc).get("tracks", {}).get(name, {})
     return TrackInput(name=track.name, follows=track.follows, base=track.base,
                       base_commit=track.base_commit, patches=patches,
-                      last_rebase=rebase_of(table.get("last_rebase")))
+                      last_rebase=rebase_of(table.get("last_rebase")),
+                      upstream=umap.track_upstream(name))
+
+
+def _upstreams(umap: UpstreamMap) -> tuple:
+    from ..report.upstreams import UpstreamInput
+
+    return tuple(UpstreamInput(n, umap.upstream_get("github", n), umap.upstream_get("url", n))
+                 for n in umap.upstream_names())
 
 
 def _drafts(root: Path) -> set[str]:
@@ -214,7 +222,8 @@ def gather(ws: Workspace, since: str | None = None, tracks: tuple[str, ...] = ()
         downstream_url=umap.upstream_get("downstream_url"),
         history=tuple(snapshots), history_problems=tuple(problems),
         history_path=_shown(path, ws.root), since=check_since(since),
-        selected=tuple(dict.fromkeys(tracks)), replayed=len(added))
+        selected=tuple(dict.fromkeys(tracks)), replayed=len(added),
+        upstreams=_upstreams(umap))
     gone = _gone(ws, inp)
     if gone:
         inp = replace(inp, gone=gone)

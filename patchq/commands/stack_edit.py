@@ -31,6 +31,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    select,
     series_after_render,
     unexported,
 )
@@ -146,6 +147,7 @@ def new(ws: Workspace, name: str, message: str | None = None,
         track: str | None = None) -> EditResult:
     """Add an empty patch NAME right after the top patch and make it the top. Changes already
     in the work tree stay there, for `patchq refresh` to put into it."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)
@@ -191,6 +193,7 @@ def refresh(ws: Workspace, track: str | None = None, message: str | None = None,
     """Fold the work tree's changes to tracked files (staged or not, and files added with
     `git add`) into the top patch, and rewrite its file. ``message`` or ``editor`` change
     its description."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)
@@ -251,6 +254,7 @@ def delete(ws: Workspace, name: str | None = None, track: str | None = None,
     the branch too, and the patches above it are applied again without it (refused, with
     nothing changed, when one of them no longer applies). Its file stays in the directory
     unless ``remove_file`` (quilt's -r); ``backup`` keeps it as FILE~."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)
@@ -310,6 +314,7 @@ def rename(ws: Workspace, old: str, new_name: str, track: str | None = None) -> 
     """Rename a patch: its slug, its file (number prefix kept), its series entry, its map
     record (the record moves; it is split when another track still carries the old slug)
     and, when applied, its commit's trailer. The work tree is not touched."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)
@@ -364,6 +369,7 @@ def fold(ws: Workspace, name: str, track: str | None = None) -> EditResult:
     """Merge patch NAME into the patch below it: the lower patch keeps its description and
     takes both changes; NAME leaves the series (its file goes, its map record says
     ``folded_into``). NAME is applied, or the next patch to push (then it must apply)."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)
@@ -453,6 +459,7 @@ def edit_hint(slug: str, return_to: str | None) -> str:
 def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
     """Make NAME the top patch (popping what is above it) and leave it for a person to amend;
     `edit --continue` refreshes it and pushes the rest back."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         state = pqstore.current(git)
@@ -497,6 +504,7 @@ def _edit_state(git: Git) -> dict:
 def edit_continue(ws: Workspace, message: str | None = None, editor: Editor | None = None,
                   progress=None) -> EditSession:
     """Refresh the patch being edited with the work tree's changes, push the rest back."""
+    select(ws, None)
     git = ws.git
     with session(ws) as recovered:
         state = _edit_state(git)
@@ -511,6 +519,7 @@ def edit_continue(ws: Workspace, message: str | None = None, editor: Editor | No
 def edit_abort(ws: Workspace, progress=None) -> EditSession:
     """Go back to where the edit started without refreshing (refused with uncommitted
     changes, so none is lost)."""
+    select(ws, None)
     git = ws.git
     with session(ws) as recovered:
         state = _edit_state(git)

@@ -33,6 +33,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    select,
     series_after_render,
     unexported,
 )
@@ -148,6 +149,7 @@ class Listing:
 
 def applied(ws: Workspace, track: str | None = None, upto: str | None = None) -> Listing:
     """The applied patches, bottom first; with ``upto``, the stack up to and including it."""
+    select(ws, track)
     with session(ws, write=False) as recovered:
         names = load_names(ws, resolve_track(ws, track))
     if upto:
@@ -161,6 +163,7 @@ def applied(ws: Workspace, track: str | None = None, upto: str | None = None) ->
 
 def unapplied(ws: Workspace, track: str | None = None, after: str | None = None) -> Listing:
     """The patches not applied; with ``after``, the stack after it."""
+    select(ws, track)
     with session(ws, write=False) as recovered:
         names = load_names(ws, resolve_track(ws, track))
     if after:
@@ -178,6 +181,7 @@ def unapplied(ws: Workspace, track: str | None = None, after: str | None = None)
 
 
 def top(ws: Workspace, track: str | None = None) -> Listing:
+    select(ws, track)
     with session(ws, write=False) as recovered:
         names = load_names(ws, resolve_track(ws, track))
     if not names.applied:
@@ -218,6 +222,7 @@ def _push_count(stack: Stack, target) -> tuple[int, str]:
 def push(ws: Workspace, track: str | None = None, target=None,
          progress: Progress | None = None) -> MoveResult:
     """Push the next patch (or ``target``: a count, a patch to end at, or ALL)."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         state = pqstore.current(git)
@@ -489,6 +494,7 @@ def _keep_count(stack: Stack, target) -> tuple[int, str]:
 
 def pop(ws: Workspace, track: str | None = None, target=None, force: bool = False) -> MoveResult:
     """Pop the top patch (or ``target``: a count, the patch to leave on top, or ALL)."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         state = pqstore.current(git)
@@ -561,6 +567,7 @@ def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
 def goto(ws: Workspace, name: str, track: str | None = None,
          progress: Progress | None = None) -> MoveResult:
     """Push or pop until ``name`` is the top patch."""
+    select(ws, track)
     git = ws.git
     with session(ws) as recovered:
         resume = refuse_busy(git)

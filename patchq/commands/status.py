@@ -120,12 +120,14 @@ def status(ws: Workspace, track: str | None = None, against: tuple[str, ...] = (
            record: bool = True, progress: Progress | None = None) -> StatusResult:
     """Check the patches of ``track`` (every track when None) against upstream refs."""
     tracks = ws.tracks(track)
-    git: Git = ws.git
+    if track:
+        ws.use_track(track)
+    gits: list[Git] = [ws.git_for(tr.name) for tr in tracks]  # each track's upstream clone
     if record:  # before the work: a rebase or push in progress would lose what is written
         pqstore.check_idle(ws, also="or `patchq status --no-write` to only look")
     checked_at = stamp()
     results = []
-    for tr in tracks:
+    for tr, git in zip(tracks, gits):
         results.append(_track_status(ws, git, tr, against, progress))
     recorded = False
     if record and any(t.rows for t in results):

@@ -121,6 +121,7 @@ class _Plan:
     issue: Ref | None
     pr: Ref | None
     search_terms: tuple[str, ...] = ()
+    github: str = ""  # the GitHub repository of the patch's upstream (searched for PRs)
 
 
 def search_terms(slug: str, subject: str, message: str = "") -> tuple[str, ...]:
@@ -147,18 +148,23 @@ def search_terms(slug: str, subject: str, message: str = "") -> tuple[str, ...]:
 
 def _plans(ws: Workspace, search: bool) -> list[_Plan]:
     umap = ws.map
-    github = umap.upstream_get("github")
+    tracks = umap.track_names()
     subjects: dict[str, tuple[str, str]] = {}
-    for name in umap.track_names():
+    home: dict[str, str] = {}  # slug -> the first track carrying it (its upstream's repo)
+    for name in tracks:
         directory = ws.series_dir(name)
         if not directory.is_dir():
             continue
         for patch in load_series(directory, name).patches:
             desc = patch.file.description
             subjects.setdefault(patch.slug, (desc.subject, desc.body))
+            home.setdefault(patch.slug, name)
     plans = []
     for slug in dict.fromkeys([*umap.slugs(), *subjects]):
         record = umap.patch(slug)
+        track = home.get(slug) or next((t for t in record.get("tracks", {}) if t in tracks), "")
+        github = umap.upstream_get("github", umap.track_upstream(track) if track else
+                                   ws.selected)
         issue = _ref(record, "issue", github, slug)
         pr = _ref(record, "pr", github, slug)
         terms: tuple[str, ...] = ()
@@ -166,7 +172,7 @@ def _plans(ws: Workspace, search: bool) -> list[_Plan]:
                 record.get("disposition") != Disposition.DOWNSTREAM_ONLY.value:
             terms = search_terms(slug, *subjects[slug])
         if issue or pr or terms:
-            plans.append(_Plan(slug, issue, pr, terms))
+            plans.append(_Plan(slug, issue, pr, terms, github))
     return plans
 
 
@@ -187,11 +193,10 @@ def sync(ws: Workspace, forge: Forge, search: bool = True,
     write the map once."""
     pqstore.check_idle(ws)  # before asking GitHub: the answers could not be written
     plans = _plans(ws, search)
-    github = ws.map.upstream_get("github")
-    if any(p.search_terms for p in plans) and not github:
+    if any(p.search_terms and not p.github for p in plans):
         raise MapError("no upstream GitHub repository to search",
-                       "set [upstream] github = \"OWNER/REPO\" in upstream_map.toml, "
-                       "or pass --no-search")
+                       "set [upstream] github = \"OWNER/REPO\" in upstream_map.toml (or the "
+                       "github of the track's [upstreams.NAME]), or pass --no-search")
     checked_at = stamp()
     results: list[PatchSync] = []
     searched = 0
@@ -207,7 +212,7 @@ def sync(ws: Workspace, forge: Forge, search: bool = True,
         if plan.search_terms:
             item.searched = True
             searched += 1
-            item.proposals = _proposals(forge, github, plan.search_terms)
+            item.proposals = _proposals(forge, plan.github, plan.search_terms)
         results.append(item)
     if progress:
         progress(len(plans), len(plans), "done")

@@ -196,6 +196,14 @@ def trend_of(history: list[Snapshot], snapshot: Snapshot, inp: ReportInput,
     return tuple(points)
 
 
+def _github_of(inp: ReportInput, upstream: str) -> tuple[str, str]:
+    """(GitHub repository, git URL) of a track's upstream, as the map names them."""
+    for item in inp.upstreams:
+        if item.name == upstream:
+            return item.github, item.url
+    return inp.github, inp.upstream_url
+
+
 def build_report(inp: ReportInput) -> Report:
     """Compute the whole report. Deterministic: the same input gives an equal report."""
     all_rows = rows_of(inp)
@@ -226,18 +234,24 @@ def build_report(inp: ReportInput) -> Report:
             unproposed=_unproposed(rows), needs_person=tuple(person),
             matrix_refs=_matrix_refs(rows), last_rebase=track.last_rebase,
             over_cap=tuple(sorted((r for r in rows if r.lines > LINES_CAP),
-                                  key=lambda r: (-r.lines, r.position)))))
+                                  key=lambda r: (-r.lines, r.position))),
+            upstream=track.upstream, github=_github_of(inp, track.upstream)))
     if baseline is not None and not note:
         missing = [t.name for t in reports if t.baseline_counts is None]
         if missing:
             note = "new since the baseline: track " + ", ".join(missing)
     names = [t.name for t, _ in selected]
+    trend = trend_of(history, snapshot, inp, names)
+    from .upstreams import upstreams_of
+
     return Report(
+        upstreams=upstreams_of(inp.upstreams, {t.name: t.upstream for t in inp.tracks},
+                               reports, trend),
         generated_at=snapshot.at, date=snapshot.date, github=inp.github,
         upstream_url=inp.upstream_url, since_requested=inp.since or "", cutoff=cutoff,
         baseline_at=baseline.at if baseline else "", baseline_line=baseline.line if baseline else 0,
         baseline_note=note, tracks=tuple(reports),
-        trend=trend_of(history, snapshot, inp, names),
+        trend=trend,
         history_path=inp.history_path, history_snapshots=len(history),
         history_problems=tuple(inp.history_problems), snapshot=snapshot,
         problems=tuple(problems), actions=actions_of(tuple(reports), inp.now),

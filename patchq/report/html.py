@@ -158,6 +158,8 @@ class _Page:
         self.actions()
         if len(r.tracks) > 1:
             self.summary()
+        if r.upstreams:
+            self.upstreams()
 
     def actions(self) -> None:
         self.add('<h2 id="todo">To do this week</h2>')
@@ -199,12 +201,43 @@ class _Page:
                                                for k in ("patches", "lines", *CATEGORIES)]
         self.table(head, rows)
 
+    def upstreams(self) -> None:
+        """Several upstreams: a row and a trend per upstream, and the total
+        (report/upstreams.py)."""
+        self.add('<h2 id="upstreams">Upstreams</h2>')
+        rows = []
+        for u in self.r.upstreams:
+            name = f"<b>{e(u.name)}</b>" if u.name == "total" else f"<code>{e(u.name)}</code>"
+            tracks = ", ".join(f'<a href="#track-{e(t)}"><code>{e(t)}</code></a>'
+                               for t in u.tracks)
+            points = u.trend[-26:]
+            trend = (f"<code>{e(fmt.sparkline([p.patches for p in points]))}</code> "
+                     f"{number(points[0].patches)} → {number(points[-1].patches)}"
+                     if len(points) >= 2 else "one report")
+            cells = [f"<td>{name}</td>", f"<td>{e(u.github)}</td>", f"<td>{tracks}</td>"]
+            for key in ("patches", "lines", *CATEGORIES):
+                value = u.counts.get(key, 0)
+                delta = fmt.signed(u.delta(key))
+                shown = number(value) + (f' <span class="delta">{e(delta)}</span>'
+                                         if delta else "")
+                cells.append(f'<td class="num" data-v="{value}">{shown}</td>')
+            cells.append(f"<td>{trend}</td>")
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        head = [("Upstream", ""), ("GitHub", ""), ("Tracks", "")] + \
+            [(fmt.category_title(k) if k in CATEGORIES else k.capitalize(), "num")
+             for k in ("patches", "lines", *CATEGORIES)] + [("Trend (patches)", "")]
+        self.table(head, rows, sortable=False)
+
     def track(self, t: TrackReport) -> None:
+        if self.r.upstreams:  # several upstreams: the track's links go to its own
+            self.gh = GitHub(*t.github)
         tid = f"track-{t.name}"
         base = e(t.base) + (f" ({a(self.gh.commit(t.base_commit))})" if t.base_commit else "")
         moved = (f" · the baseline was on <code>{e(t.baseline_base)}</code>"
                  if t.baseline_base and t.baseline_base != t.base else "")
-        self.add(f'<section id="{e(tid)}"><h2>Track <code>{e(t.name)}</code></h2>',
+        upstream = f" <small>(upstream <code>{e(t.upstream)}</code>)</small>" \
+            if self.r.upstreams else ""
+        self.add(f'<section id="{e(tid)}"><h2>Track <code>{e(t.name)}</code>{upstream}</h2>',
                  f'<p class="sub">follows <code>{e(t.follows)}</code> · base <code>{base}</code>'
                  f"{moved}</p>")
         sections = [("merged", "Newly merged"), ("changes", "Other changes"),

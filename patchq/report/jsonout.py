@@ -184,7 +184,7 @@ def _track(report: Report, t: TrackReport, gh: GitHub) -> dict[str, Any]:
 
 def as_data(report: Report) -> dict[str, Any]:
     gh = GitHub(report.github, report.upstream_url)
-    return {
+    data = {
         "schema": SCHEMA,
         "generated_at": report.generated_at,
         "date": report.date,
@@ -211,8 +211,14 @@ def as_data(report: Report) -> dict[str, Any]:
                      "command": a.command, "slugs": list(a.slugs), "more": a.more,
                      "detail": _none(a.detail)} for a in report.actions],
         "problems": list(report.problems),
-        "tracks": [_track(report, t, gh) for t in report.tracks],
+        "tracks": [_track(report, t, GitHub(*t.github) if report.upstreams else gh)
+                   for t in report.tracks],
     }
+    if report.upstreams:  # several upstreams (only then: one upstream's JSON is as it was)
+        for item, t in zip(data["tracks"], report.tracks):
+            item["upstream"] = t.upstream
+        data["upstreams"] = [u.as_json() for u in report.upstreams]
+    return data
 
 
 def render(report: Report) -> str:

@@ -145,9 +145,37 @@ class _Writer:
             rows.append(cells)
         self.add("## Summary", "", *_table(head, rows), "")
 
+    def upstreams(self) -> None:
+        """Several upstreams: a row and a trend per upstream, and the total
+        (report/upstreams.py)."""
+        head = ["upstream", "GitHub", "tracks", "patches", "lines",
+                *(fmt.category_title(c) for c in CATEGORIES)]
+        rows = []
+        for u in self.report.upstreams:
+            cells = [f"**{escape(u.name)}**" if u.name == "total" else code(u.name),
+                     escape(u.github), ", ".join(code(t) for t in u.tracks)]
+            for key in ("patches", "lines", *CATEGORIES):
+                delta = fmt.signed(u.delta(key))
+                cells.append(number(u.counts.get(key, 0)) + (f" ({delta})" if delta else ""))
+            rows.append(cells)
+        self.add("## Upstreams", "", *_table(head, rows), "")
+        trends = [u for u in self.report.upstreams if len(u.trend) >= 2]
+        for u in trends:
+            shown = u.trend[-26:]
+            patches, sizes = [p.patches for p in shown], [p.lines for p in shown]
+            self.add(f"- trend of {escape(u.name)} ({shown[0].date} → {shown[-1].date}): "
+                     f"patches carried {code(fmt.sparkline(patches))} {number(patches[0])} → "
+                     f"{number(patches[-1])}, lines of delta {code(fmt.sparkline(sizes))} "
+                     f"{number(sizes[0])} → {number(sizes[-1])}")
+        if trends:
+            self.add("")
+
     def track(self, t: TrackReport) -> None:
         r = self.report
-        self.add(f"## Track {code(t.name)}", "",
+        if r.upstreams:  # several upstreams: the track's links go to its own
+            self.gh = GitHub(*t.github)
+        self.add(f"## Track {code(t.name)}"
+                 + (f" (upstream {code(t.upstream)})" if r.upstreams else ""), "",
                  f"Follows {code(t.follows)}; base {code(t.base)}"
                  + (f" ({link(self.gh.commit(t.base_commit))})" if t.base_commit else "")
                  + (f"; the baseline was on {code(t.baseline_base)}"
@@ -343,6 +371,8 @@ def render(report: Report) -> str:
     else:
         w.actions()
         w.summary()
+        if report.upstreams:
+            w.upstreams()
         for t in report.tracks:
             w.track(t)
     w.add(f"_Made by patchq from upstream\\_map.toml, the series and "

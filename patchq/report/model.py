@@ -119,6 +119,7 @@ class TrackInput:
     base_commit: str = ""
     patches: tuple[PatchInput, ...] = ()
     last_rebase: RebaseInput | None = None
+    upstream: str = "default"  # the map's name of the track's upstream
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class ReportInput:
     # patch): the subject of a patch a rebase dropped
     gone: Mapping[str, Mapping[str, PatchInput]] = field(default_factory=dict)
     replayed: int = 0  # snapshots rebuilt from git by --replay in this run
+    upstreams: tuple[Any, ...] = ()  # report.upstreams.UpstreamInput, every upstream of the map
 
 
 # -- outputs ------------------------------------------------------------------------------------
@@ -345,6 +347,9 @@ class TrackReport:
     matrix_refs: tuple[str, ...]
     last_rebase: RebaseInput | None = None
     over_cap: tuple[PatchRow, ...] = ()  # patches larger than LINES_CAP, largest first
+    upstream: str = "default"  # the track's upstream (its name in the map)
+    # (GitHub repository, git URL) of that upstream: the track's links go there
+    github: tuple[str, str] = ("", "")
 
     def delta(self, key: str) -> int | None:
         if self.baseline_counts is None or key not in self.baseline_counts:
@@ -390,6 +395,9 @@ class Report:
     downstream_url: str = ""
     first: bool = False  # no earlier snapshot at all: nothing is "new" yet
     replayed: int = 0
+    # report.upstreams.UpstreamReport per upstream and the total, when the tracks apply to
+    # several upstreams; () with one (the report is then as it always was)
+    upstreams: tuple[Any, ...] = ()
 
     @property
     def never_checked(self) -> bool:
