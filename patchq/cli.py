@@ -132,6 +132,8 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
         result = import_series(ws, source, track, base, name_from, follows, progress=bar)
     click.echo(f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
                f"{base} ({result.base_commit[:12]}) into series/{track}/")
+    if result.skipped_text():
+        click.echo(result.skipped_text())
     if result.not_applying:
         click.echo(f"{len(result.not_applying)} do not apply on {base}:")
         for slug, details in result.not_applying:
