@@ -108,7 +108,7 @@ def _read(git: Any, names: list[str]) -> dict[str, bytes]:
 # -- rebases from the records ------------------------------------------------------------------
 
 
-def _evidence(items: Iterable[Any]) -> list[str]:
+def _evidence(items: Iterable[Any] | None) -> list[str]:
     lines = []
     for item in items or ():
         item = _table(item)
@@ -232,9 +232,10 @@ def _map_events(versions: list[tuple[str, str, dict]], slug: str, tracks: list[s
             rebased = bool(rebase) and rebase != last_rebase.get(track)
             if rebased:
                 last_rebase[track] = rebase
-                key = (track, str(rebase.get("from_commit", "")), str(rebase.get("to_commit", "")))
-                if key not in seen and per.get("outcome"):
-                    seen.add(key)
+                pair = (track, str(rebase.get("from_commit", "")),
+                        str(rebase.get("to_commit", "")))
+                if pair not in seen and per.get("outcome"):
+                    seen.add(pair)
                     details = [f"evidence: {line}" for line in _evidence(per.get("evidence"))]
                     result.events.append(Event(
                         str(rebase.get("at") or at), "rebase", track,
