@@ -213,3 +213,30 @@ def test_unknown_patch_and_track_are_one_line_errors(syn):
     assert res.code == 1 and len(res.err.strip().splitlines()) == 1
     res = syn.run("log", "../x")
     assert res.code == 1 and "not a patch name" in res.err
+
+
+def test_an_upstreamed_patch_keeps_its_evidence_and_old_file(syn):
+    rebase_resolving_first(syn)
+    slug = next(s for s, o in syn.expected.items() if o == "upstream")
+    res = syn.run("log", slug, "--json")
+    assert res.code == 0, res.text
+    log = json.loads(res.out)
+    assert log["current"]["main"]["carried"] is False
+    rebase = next(e for e in log["events"] if e["kind"] == "rebase")
+    assert rebase["outcome"] == "upstream" and rebase["evidence"]
+    assert rebase["old"]["file"] and rebase["new"]["file"] is None
+    # the file is gone from the series, its history is still found by its slug
+    exports = [e["status"] for e in log["events"] if e["kind"] == "export"]
+    assert exports == ["deleted", "added"]
+    assert not any(e["kind"] == "series" and "left" in e["summary"] for e in log["events"])
+
+
+def test_delete_shows_in_the_log(syn):
+    slug = next(s for s, o in syn.expected.items() if o == "offset")
+    res = syn.run("delete", slug, "--track", "main")
+    assert res.code == 0, res.text
+    res = syn.run("log", slug)
+    assert res.code == 0, res.text
+    first = res.out.splitlines()[1]
+    assert first.startswith("(now)") and "deleted from the series (`patchq delete`), file " \
+        "kept: " in first
