@@ -154,7 +154,12 @@ def _record_events(ws: Workspace, slug: str, tracks: list[str], result: LogResul
         details = [f"evidence: {line}" for line in _evidence(patch.get("evidence", ()))]
         if patch.get("detail"):
             details.append(f"detail: {patch['detail']}")
-        details += [f"old: {_version('old', patch)}", f"new: {_version('new', patch)}"]
+        if patch.get("old_blob") and patch.get("old_blob") == patch.get("new_blob") and \
+                patch.get("old_file") == patch.get("new_file"):
+            details.append(f"file kept byte for byte: {patch['old_file']}, blob "
+                           f"{str(patch['old_blob'])[:12]}")
+        else:
+            details += [f"old: {_version('old', patch)}", f"new: {_version('new', patch)}"]
         excerpt = rebase_history.excerpt(rec.range_diff(), patch.get("old_commit"),
                                          patch.get("new_commit"))
         data = {"outcome": outcome, "from": doc["from"], "to": doc["to"],
@@ -266,7 +271,8 @@ def _map_events(versions: list[tuple[str, str, dict]], slug: str, tracks: list[s
 
 
 def _file_of(ws: Workspace, git: Any | None, slug: str, track: str) -> str:
-    """The patch's file in ``series/<track>/`` now, or the last one git had."""
+    """The patch's file in ``series/<track>/`` now (listed, or kept by ``delete``), or
+    with ``git``, the last one git had."""
     from ..seriesdir import read_series
 
     directory = ws.series_dir(track)
@@ -307,8 +313,10 @@ def _export_events(ws: Workspace, git: Any, slug: str, track: str, result: LogRe
                                        {"commit": sha, "status": status, "path": row[-1]}))
     changed = git.out("status", "--porcelain", "--", path)
     if changed:
-        result.events.append(Event("", "export", track, f"{path}: changes not committed",
-                                   (), {"path": path, "uncommitted": True}))
+        status = {"D": "deleted", "?": "added", "A": "added", "R": "renamed"}.get(
+            changed.replace(" ", "")[:1], "changed")
+        result.events.append(Event("", "export", track, f"{status} {path} (not committed)",
+                                   (), {"path": path, "status": status, "uncommitted": True}))
 
 
 def _draft_events(ws: Workspace, git: Any | None, slug: str, result: LogResult) -> None:
@@ -366,8 +374,9 @@ def log(ws: Workspace, name: str, track: str | None = None) -> LogResult:
     for t in tracks:
         per = _table(_table(record.get("tracks")).get(t))
         result.current[t] = {"carried": per.get("carried"), "outcome": per.get("outcome"),
-                             "file": _file_of(ws, git, slug, t) or None}
-    if not record and not any(c["file"] for c in result.current.values()):
+                             "file": _file_of(ws, None, slug, t) or None}
+    if not record and not any(c["file"] or (git is not None and _file_of(ws, git, slug, t))
+                              for t, c in result.current.items()):
         raise InputError(f"no patch {slug} in {MAP_NAME} or in the series of "
                          f"{', '.join(tracks) or 'any track'}",
                          "`patchq list` names the patches")
