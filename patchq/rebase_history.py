@@ -185,8 +185,15 @@ def records(git: Any, tracks: Iterable[str]) -> tuple[list[Record], list[str]]:
                 problems.append(f"{path}: not a {SCHEMA} record")
                 continue
             out.append(Record(path, doc))
-    out.sort(key=lambda r: (r.finished_at, r.path.name))
+    out.sort(key=lambda r: (r.finished_at, _mtime(r.path), r.path.name))
     return out, problems
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns  # orders records finished in the same second
+    except OSError:
+        return 0
 
 
 def excerpt(text: str, old_commit: str | None, new_commit: str | None) -> str:

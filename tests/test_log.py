@@ -240,3 +240,25 @@ def test_delete_shows_in_the_log(syn):
     first = res.out.splitlines()[1]
     assert first.startswith("(now)") and "deleted from the series (`patchq delete`), file " \
         "kept: " in first
+
+
+def test_two_rebases_newest_first_and_a_patch_repo_without_git(syn):
+    import shutil
+
+    slug, _ = rebase_resolving_first(syn)
+    tip = git(syn.upstream, "rev-parse", "v1.1")
+    later = git(syn.upstream, "commit-tree", "-m", "later", "-p", tip, f"{tip}^{{tree}}")
+    res = syn.run("rebase", "main", "--onto", later, "--json")
+    assert res.code == 0, res.text
+    assert len(list(history_dir(syn).glob("*.json"))) == 2
+    shutil.rmtree(syn.patches / ".git")
+    res = syn.run("log", slug, "--json")
+    assert res.code == 0, res.text
+    log = json.loads(res.out)
+    rebases = [(e["from"]["ref"], e["to"]["ref"], e["outcome"]) for e in log["events"]
+               if e["kind"] == "rebase"]
+    assert rebases[1] == ("v1.0", "v1.1", "modified")
+    assert rebases[0][0] == "v1.1" and rebases[0][2] in ("unchanged", "offset")
+    assert len(rebases) == 2
+    assert not any(e["kind"] == "export" for e in log["events"])
+    assert any("not a git repository" in note for note in log["notes"])

@@ -304,7 +304,7 @@ def _export_events(ws: Workspace, git: Any, slug: str, track: str, result: LogRe
     if not name:
         return
     path = f"series/{track}/{name}"
-    for sha, at, subject, rows in _commits(git, "--follow", "--", path):
+    for sha, at, subject, rows in reversed(_commits(git, "--follow", "--", path)):
         for row in rows or [["M", path]]:
             status = _STATUS.get(row[0][:1], row[0])
             shown = " -> ".join(row[1:]) if row[0].startswith("R") else row[-1]
@@ -325,7 +325,7 @@ def _draft_events(ws: Workspace, git: Any | None, slug: str, result: LogResult) 
     directory = ws.root / DRAFTS_DIR / slug
     rel = f"{DRAFTS_DIR}/{slug}/"
     if git is not None:
-        for sha, at, subject, rows in _commits(git, "--", rel):
+        for sha, at, subject, rows in reversed(_commits(git, "--", rel)):
             names = sorted({row[-1].rsplit("/", 1)[-1] for row in rows} - {META})
             result.events.append(Event(at, "draft", "", f"drafts written: {', '.join(names)}",
                                        (f"commit {sha[:12]} {subject}",), {"commit": sha}))
@@ -392,8 +392,12 @@ def log(ws: Workspace, name: str, track: str | None = None) -> LogResult:
     if git is None:
         result.notes.append("the patch repo is not a git repository: no exports, and the map "
                             "only as it is now")
+    # newest first; at one time, by kind, then the later of one source's events (each source
+    # adds its events oldest first) first
     order = {k: n for n, k in enumerate(KINDS)}
-    result.events.sort(key=lambda e: (e.at or "~", -order.get(e.kind, 99)), reverse=True)
+    position = {id(e): n for n, e in enumerate(result.events)}
+    result.events.sort(key=lambda e: (e.at or "~", -order.get(e.kind, 99), position[id(e)]),
+                       reverse=True)
     return result
 
 
