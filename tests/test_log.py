@@ -262,3 +262,13 @@ def test_two_rebases_newest_first_and_a_patch_repo_without_git(syn):
     assert len(rebases) == 2
     assert not any(e["kind"] == "export" for e in log["events"])
     assert any("not a git repository" in note for note in log["notes"])
+
+
+def test_a_dry_run_and_an_aborted_rebase_leave_no_record(syn):
+    res = syn.run("rebase", "main", "--onto", "v1.1", "--dry-run")
+    assert res.code == 0, res.text
+    assert syn.run("rebase", "main", "--onto", "v1.1").code == 1
+    assert syn.run("rebase", "--abort").code == 0
+    assert not history_dir(syn).exists()
+    log = json.loads(syn.run("log", conflicts(syn)[0], "--json").out)
+    assert not any(e["kind"] == "rebase" for e in log["events"])
