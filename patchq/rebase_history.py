@@ -5,10 +5,11 @@ written per operation: ``<started>-<id>.json`` (what :func:`record` documents: t
 patch's outcome and evidence, its old and new file with their git blob ids, its old and new
 commit) and, beside it, ``<started>-<id>.range-diff``: ``git range-diff`` of the old queue and
 the new one, without the pairs that stayed the same (none at all when every patch was
-unchanged: rebase does not run range-diff then). ``patchq log SLUG`` reads them, so that a
+unchanged: rebase does not run range-diff then), and ``<started>-<id>.old/<slug>.patch``: the
+old file of each ``modified`` or ``partial`` patch, whose old commit git may prune one day. ``patchq log SLUG`` reads them, so that a
 patch a person resolved (``modified``) pairs with its old version long after the rebase.
 
-The range-diff is written first and the record last, each atomically, and the name depends on
+The old files and the range-diff are written first and the record last, each atomically, and the name depends on
 the operation only (its start time, tracks and commits): a rebase whose end is re-run after a
 crash writes the very same record again. Unlike the rest of the store, these records are
 history and cannot be rebuilt; they are small (a line per patch).
@@ -29,6 +30,7 @@ from .errors import PatchqError
 from .files import atomic_write
 
 SCHEMA = "patchq.rebase-record/1"
+KEEP_OLD = ("modified", "partial")  # outcomes whose old file is kept beside the record
 DIR = "history"
 _HEADER = re.compile(r"^\s*(?:\d+|-):\s+([0-9a-f]+|-+) ([<>=!]) \s*(?:\d+|-):\s+([0-9a-f]+|-+) ")
 
@@ -51,6 +53,11 @@ def _name(state: Mapping) -> str:
     key = json.dumps([state["track"], state["from"]["commit"], state["to"]["commit"],
                       state.get("started_at", "")]).encode()
     return f"{started or 'unknown'}-{hashlib.sha256(key).hexdigest()[:12]}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
 
 
 def _files(series_dir: Path) -> dict[str, tuple[str, str]]:
@@ -91,6 +98,11 @@ def record(git: Any, state: Mapping, results: Sequence[Any], old_files: Mapping[
             item["old_blob"] = blob_id(old_files[slug])
         if slug in new_files:
             item["new_file"], item["new_blob"] = new_files[slug]
+        if item["outcome"] in KEEP_OLD and slug in old_files and \
+                item.get("old_blob") != item.get("new_blob"):
+            kept = f"{name}.old/{slug}.patch"
+            _write(target / kept, old_files[slug])
+            item["old_kept"] = kept
         patches.append(item)
     diff = None
     if range_diff:

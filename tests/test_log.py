@@ -79,6 +79,8 @@ def test_a_resolved_patch_pairs_with_its_old_version(syn):
                                     input=old_files[patch["old_file"]])
     assert patch["old_commit"] == result["old_commit"]
     assert patch["new_commit"] == result["new_commit"]
+    kept = records[0].parent / patch["old_kept"]
+    assert kept.read_bytes() == old_files[patch["old_file"]]
     range_diff = records[0].with_suffix(".range-diff").read_text()
     assert range_diff == data["range_diff"]
 
@@ -92,6 +94,7 @@ def test_a_resolved_patch_pairs_with_its_old_version(syn):
     assert rebase["old"]["commit"] == result["old_commit"]
     assert rebase["new"]["commit"] == result["new_commit"]
     assert rebase["old"]["blob"] == patch["old_blob"]
+    assert rebase["old"]["kept"] == str(kept)
     excerpt = rebase["range_diff"]
     header = excerpt.splitlines()[0]
     assert f" {result['old_commit'][:7]}" in header and " ! " in header
@@ -171,7 +174,7 @@ def test_an_all_unchanged_rebase_keeps_a_record_without_range_diff(syn):
     assert res.code == 0, res.text
     assert json.loads(res.out)["range_diff"] == ""
     records = list(history_dir(syn).glob("*"))
-    assert [p.suffix for p in records] == [".json"]
+    assert [p.suffix for p in records] == [".json"]  # no range-diff, no old files
     doc = json.loads(records[0].read_text())
     assert doc["range_diff"] is None and set(doc["counts"]) == {"unchanged"}
     log = json.loads(syn.run("log", unchanged, "--json").out)

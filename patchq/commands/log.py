@@ -160,11 +160,15 @@ def _record_events(ws: Workspace, slug: str, tracks: list[str], result: LogResul
                            f"{str(patch['old_blob'])[:12]}")
         else:
             details += [f"old: {_version('old', patch)}", f"new: {_version('new', patch)}"]
+        if patch.get("old_kept"):
+            details.append(f"old file kept: {rec.path.parent / patch['old_kept']}")
         excerpt = rebase_history.excerpt(rec.range_diff(), patch.get("old_commit"),
                                          patch.get("new_commit"))
         data = {"outcome": outcome, "from": doc["from"], "to": doc["to"],
                 "evidence": list(patch.get("evidence", ())),
-                "old": {k: patch.get(f"old_{k}") for k in ("file", "blob", "commit")},
+                "old": {**{k: patch.get(f"old_{k}") for k in ("file", "blob", "commit")},
+                        "kept": str(rec.path.parent / patch["old_kept"])
+                        if patch.get("old_kept") else None},
                 "new": {k: patch.get(f"new_{k}") for k in ("file", "blob", "commit")},
                 "range_diff": excerpt, "record": str(rec.path)}
         result.events.append(Event(
