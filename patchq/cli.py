@@ -629,6 +629,24 @@ def port(opts: Options, patch: str, source: str, target: str, as_slug: str | Non
     ui.emit(run.render(run.port(ws, patch, source, target, as_slug), ws.root))
 
 
+@cli.command("log")
+@click.argument("patch")
+@track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema patchq.log/1).")
+@pass_options
+def log_(opts: Options, patch: str, track: str | None, as_json: bool) -> None:
+    """PATCH's history, newest first: its rebases (outcome, evidence, old and new version and
+    the range-diff), the commits that changed its file, its drafts, issue, PR and sync states."""
+    from . import ui
+    from .commands.log import log, render
+
+    result = log(opts.workspace(), patch, track)
+    if as_json:
+        ui.print_json(result.as_json())
+    else:
+        click.echo(render(result))
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 

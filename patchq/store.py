@@ -13,6 +13,8 @@ Layout (version :data:`VERSION`, in ``.git/patchq/version``):
   edit), or the journal of a change in its ``commit`` phase (:mod:`patchq.stack_tx`): a change
   wholly planned, which the next writer finishes before doing anything else.
 - ``rebase-backup/``: the files a rebase in progress may change, as they were before it.
+- ``history/T/``: the record (and range-diff) of every finished rebase of track T
+  (:mod:`patchq.rebase_history`): history, the one part of the store that cannot be rebuilt.
 - ``queue-T.json`` (which commit each patch file produced), ``stack-T.json`` (a stack's base),
   ``builds.json`` (builds remembered): caches.
 - ``quarantine-*``: objects of a dry run, removed when it ends.

@@ -41,6 +41,12 @@ class ImportResult:
     fuzzy: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # GNU patch's way
     files: list[Path] = field(default_factory=list)
     seeded: dict[str, int] = field(default_factory=dict)  # map fields seeded from headers
+    skipped: dict[str, int] = field(default_factory=dict)  # mbox messages left out, by kind
+
+    def skipped_text(self) -> str:
+        """One line: the messages of an mbox that were not patches ("" when none)."""
+        parts = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in self.skipped.items() if n]
+        return f"skipped {' and '.join(parts)} of the mbox" if parts else ""
 
     def seeded_text(self) -> str:
         """One line: what the headers gave the map ("" when nothing)."""
@@ -56,6 +62,7 @@ class _Source:
     kind: str  # quilt, format-patch, mbox, range
     files: dict[str, bytes]  # name -> bytes, in series order
     series_text: str | None  # the source's own series file, kept verbatim
+    skipped: tuple[tuple[str, int], ...] = ()  # (kind, how many) messages left out
 
 
 def _read(path: Path) -> bytes:
@@ -141,13 +148,31 @@ def _mbox_source(path: Path) -> _Source:
         return _Source("file", {check_relative(path.name): data}, None)
     messages = split_mbox(data)
     files = {}
+    covers = empty = 0
     for number, message in enumerate(messages, 1):
         parsed = patchfile.parse(message, f"patch-{number}")
         if is_cover_letter(parsed):
+            covers += 1
+            continue
+        if is_empty_message(parsed):
+            empty += 1
             continue
         subject = parsed.description.subject
         files[f"{len(files) + 1:04d}-{slugify_subject(subject)}.patch"] = message
-    return _Source("mbox", files, None)
+    return _Source("mbox", files, None,
+                   (("cover letter", covers), ("empty message", empty)))
+
+
+def is_empty_message(parsed: patchfile.PatchFile) -> bool:
+    """A message of an mbox with neither a diff nor a description body (a mail client's
+    blank message, an empty commit's mail): nothing to carry, so import leaves it out.
+
+    >>> is_empty_message(patchfile.parse(b"From: a@b\\nSubject: [PATCH 2/3] x\\n\\n"))
+    True
+    >>> is_empty_message(patchfile.parse(b"From: a@b\\nSubject: x\\n\\nWhy it matters.\\n"))
+    False
+    """
+    return parsed.is_empty and not parsed.description.body.strip()
 
 
 def _range_source(ws: Workspace, spec: str) -> _Source:
@@ -267,7 +292,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
     src = _open_source(ws, source)
     files = dict(src.files)
     if not files:
-        raise SeriesError(f"{source} holds no patches (only a cover letter?)",
+        raise SeriesError(f"{source} holds no patches (only a cover letter or empty "
+                          "messages?)",
                           "point import at the patches themselves")
     series_text = src.series_text
     if name_from == "subject" and src.kind in ("quilt", "format-patch", "file"):
@@ -305,7 +331,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
         fileset.write(target / name, data)
 
     # stage the files to check that they apply, without keeping anything if they do not
-    result = ImportResult(track=track, kind=src.kind, base=base, base_commit=base_commit)
+    result = ImportResult(track=track, kind=src.kind, base=base, base_commit=base_commit,
+                          skipped=dict(src.skipped))
     written = fileset.apply()
     try:
         loaded = load_series(target, track)
@@ -347,6 +374,8 @@ def render(result: ImportResult) -> Iterator[str]:
     track, base = result.track, result.base
     yield (f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
            f"{base} ({result.base_commit[:12]}) into series/{track}/")
+    if result.skipped_text():
+        yield result.skipped_text()
     if result.not_applying:
         yield f"{len(result.not_applying)} do not apply on {base}:"
         for slug, details in result.not_applying:

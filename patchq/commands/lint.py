@@ -67,9 +67,22 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
             continue
         patches.append(LoadedPatch(entry=entry, file=parsed, path=directory / entry.name,
                                    digest=file_digest(parsed.raw)))
+    kept = kept_files(ws, track)
     for name in unlisted_files(directory, series):
-        problems.append(Problem(track, "unlisted", f"{name} is not in the series file"))
+        if name not in kept and not name.endswith("~"):
+            problems.append(Problem(track, "unlisted", f"{name} is not in the series file"))
     return LoadedSeries(track=track, directory=directory, series=series, patches=tuple(patches))
+
+
+def kept_files(ws: Workspace, track: str) -> set[str]:
+    """Files of a track's directory that `patchq delete` left there on purpose (as quilt
+    does): the ``kept_file`` of records no longer carried on the track."""
+    out = set()
+    for slug in ws.map.slugs():
+        record = ws.map.patch(slug).get("tracks", {}).get(track, {})
+        if record.get("carried") is not True and isinstance(record.get("kept_file"), str):
+            out.add(record["kept_file"])
+    return out
 
 
 def _check_map(ws: Workspace, loaded: LoadedSeries, problems: list[Problem]) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import owner
+from .. import owner, rebase_history
 from .. import store as pqstore
 from ..aside import in_series_order, still_aside
 from ..clock import stamp, today
@@ -612,6 +612,7 @@ def _finish(ws: Workspace, git: Git, state: dict,
             range_diff(git, state["from"]["commit"], old_tip, to_commit, tip)
     except GitError as exc:
         diff = f"(range-diff failed: {exc})"
+    rebase_history.keep(ws, git, state, results, loaded, _changed_range_diff(diff))
     pqstore.clear(git)
     _remove_backup(git)
     result = _result(state, "done", results)

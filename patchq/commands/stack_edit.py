@@ -298,13 +298,26 @@ def delete(ws: Workspace, name: str | None = None, track: str | None = None,
                 change.delete(patch.path)
                 removed.append(patch.path)
         before = ws.reload_map().text()
-        if ws.map.has_patch_track(slug, stack.track):
-            ws.map.patch_track(slug, stack.track)["carried"] = False
+        if ws.map.has_patch_track(slug, stack.track) or patch is not None:
+            _mark_deleted(ws.map.patch_track(slug, stack.track),
+                          None if remove_file or patch is None else patch.entry.name)
         _write_map(git, change, ws, before)
         stack_tx.commit(git, change)
         remaining = [a.slug for a in stack.applied if a.slug != slug]
         return EditResult(stack.track, slug, top=remaining[-1] if remaining else None,
                           removed=removed, popped=index is not None, recovered=recovered)
+
+
+def _mark_deleted(record, kept: str | None) -> None:
+    """A deleted patch's record on its track: not carried, since when, and the file that
+    stays in the series directory (as quilt leaves it), so that lint knows it is kept on
+    purpose (docs/upstream_map.md: ``kept_file``)."""
+    record["carried"] = False
+    record["deleted"] = today()
+    if kept:
+        record["kept_file"] = kept
+    elif "kept_file" in record:
+        del record["kept_file"]
 
 
 # -- rename --------------------------------------------------------------------------------------
