@@ -27,12 +27,12 @@ detection run answers for all that need it. A person's choices are decided by th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from .crash import point as crash_point
 from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
 from .model import Confidence, Evidence, Method, Outcome, UpstreamState
 from .moves import Mover, Port
@@ -55,28 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "OldPatch", "PatchResult", "Stop", "classify", "crash_point",
            "file_has_index", "rewrite_commit"]
 
-CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
 Progress = Callable[[int, int, str], None]
-
-_crash = {"count": 0}
-
-
-def crash_point(label: str) -> None:
-    """Test hook: with PATCHQ_TEST_CRASH_AT=N the process kills itself with SIGKILL at the Nth
-    crash point it passes, so tests can prove that --abort and --continue work from there.
-    PATCHQ_TEST_CRASH_LOG=FILE appends each point's label to FILE (to count them)."""
-    target = os.environ.get(CRASH_ENV)
-    if not target:
-        return
-    _crash["count"] += 1
-    log = os.environ.get(CRASH_ENV.replace("_AT", "_LOG"))
-    if log:
-        with open(log, "a") as out:
-            out.write(label + "\n")
-    if _crash["count"] == int(target):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
