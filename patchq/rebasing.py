@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .detect import Finding
 
 __all__ = ["Engine", "OldPatch", "PatchResult", "Stop", "classify", "crash_point",
-           "file_has_index", "rewrite_commit"]
+           "file_has_index", "regenerated", "rewrite_commit"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -486,6 +486,15 @@ class Engine:
             evidence = list(result.evidence)
             evidence[n] = replace(item, commits=tuple(commits[:20]))
             results[i] = replace(result, evidence=tuple(evidence))
+
+
+def regenerated(result: PatchResult) -> PatchResult:
+    """``result`` once export had to write its file again after all (the queue moved under
+    it): an unchanged patch is decided again with that fact."""
+    if result.outcome is not Outcome.UNCHANGED:
+        return result
+    return replace(result, outcome=decide(Facts(Move.SAME, regenerated=True)).outcome,
+                   detail="file regenerated")
 
 
 def _conflict_lines(messages: Sequence[str]) -> tuple[str, ...]:
