@@ -5,7 +5,7 @@ in-process, one ``git merge-tree`` per patch that needs a 3-way merge). ``comman
 drives it, keeps its state, and writes the series.
 
 How one patch is moved (its old commit C on parent P, onto the new parent N), and what it
-gives :func:`patchq.outcome.decide`, the one place outcomes are decided:
+gives :func:`patchq.decide.decide`, the one place outcomes are decided:
 
 1. every file C changes still has, in N, exactly the content it had in P: the new tree is N's
    with C's files put in, no merge needed, the diff is byte-for-byte the same (``SAME``);
@@ -33,10 +33,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .crash import point as crash_point
-from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
-from .model import Confidence, Evidence, Method, Outcome, UpstreamState
-from .moves import Mover, Port
-from .outcome import (
+from .decide import (
     Decision,
     Facts,
     Identity,
@@ -46,6 +43,9 @@ from .outcome import (
     asks_identity,
     decide,
 )
+from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
+from .model import Confidence, Evidence, Method, Outcome, UpstreamState
+from .moves import Mover, Port
 from .rebase_compare import classify, file_has_index
 from .rebase_result import OldPatch, PatchResult, Stop, Upstream
 
@@ -223,7 +223,7 @@ class Engine:
             summary = f"its upstream commit {in_base[0][:12]} is in {self.new_ref}"
         identity = replace(identity, summary=summary)
         if entries:
-            from .outcome import identity_confidence
+            from .decide import identity_confidence
 
             sure = identity_confidence(Facts(Move.CONFLICT, state=finding.state
                                              if finding else None, identity=identity))

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .. import store as pqstore
 from ..crash import point as crash_point
+from ..decide import Person
 from ..errors import GitError, StateError
 from ..git import (
     Git,
@@ -18,7 +19,6 @@ from ..git import (
     unmerged_paths,
     unstaged_paths,
 )
-from ..outcome import Person
 from ..queue import Progress
 from ..rebasing import rewrite_commit
 from ..workspace import Workspace
