@@ -79,7 +79,7 @@ def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
     return store.write("commit", b"\n".join(out) + b"\n\n" + message)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Step:
     """One patch moved, its outcome still to decide."""
 
@@ -299,22 +299,19 @@ class Engine:
                             parent_tree, step.source)
         if merge.clean:
             if merge.tree == parent_tree:
-                step.move = Move.EMPTY
-                return step, None
+                return replace(step, move=Move.EMPTY), None
             commit = rewrite_commit(store, patch.commit, merge.tree, parent)
             self._trees[commit] = merge.tree
-            step.move, step.new_commit = Move.MERGED, commit
-            return step, None
-        step.merge = merge
+            return replace(step, move=Move.MERGED, new_commit=commit), None
+        step = replace(step, merge=merge)
         if port is None and before and len(gone) == len(before) and \
                 not any(c.added for c in changes):
             shown = ", ".join(before[:3]) + (" ..." if len(before) > 3 else "")
             verb = "exists" if len(before) == 1 else "exist"
             searched = sorted({t for p in before for t in self.mover().candidates(p, parent_tree)})
-            step.move = Move.GONE
-            step.gone_detail = f"{shown} no longer {verb} in {self.new_ref}" + (
+            detail = f"{shown} no longer {verb} in {self.new_ref}" + (
                 f"; none of its lines is in {', '.join(searched[:3])}" if searched else "")
-            return step, None
+            return replace(step, move=Move.GONE, gone_detail=detail), None
         if self.on_conflict == "stop" and \
                 self._decide([step])[patch.slug].outcome is Outcome.CONFLICT:
             return step, Stop(index, patch.slug, parent, merge.conflicts,
