@@ -2,7 +2,7 @@
 
 No printing and no user files: the engine reads and writes git objects only (trees and commits
 in-process, one ``git merge-tree`` per patch that needs a 3-way merge). ``commands/rebase.py``
-drives it, keeps its state, and writes the series.
+and the ``commands/rebase_*.py`` beside it drive it, keep its state, and write the series.
 
 How one patch is moved (its old commit C on parent P, onto the new parent N), and what it
 gives :func:`patchq.decide.decide`, the one place outcomes are decided:
