@@ -1,7 +1,7 @@
 """The typed state of a rebase in progress and its file, ``operation.json``.
 
 tests/data/operation_v1/ holds files that patchq wrote before the state was typed (the
-synthetic series of rebase_data.FEW_KINDS, killed or stopped at a step): stopped at a
+synthetic series of rebase_data.FEW_KINDS, as test_rebase_crash builds it, killed or stopped at a step): stopped at a
 conflict, killed after a resolution, a ``--skip`` or a ``--drop`` was saved, killed while
 running and once every outcome was saved. They must load, say the same thing typed, and be
 written back to the very same JSON; the file a rebase writes now must have their shape."""
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from helpers import git
-from rebase_data import FEW_KINDS, NOW, build_synth
 from test_rebase import resolve_keeping_both
+from test_rebase_crash import fixed_clock, synth_template  # noqa: F401 (fixtures)
 
 from patchq.commands.rebase_state import Phase, RebaseState, Skipping
 from patchq.model import Outcome
@@ -84,17 +84,6 @@ def test_a_file_without_the_keys_added_later_loads():
 # -- the file a rebase writes now -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("state-synth")
-    return build_synth(root / "synth", root / "home", **FEW_KINDS)
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("PATCHQ_NOW", NOW)
-
-
 def run(repos, *args: str, crash: str = "") -> int:
     env = dict(os.environ, PATCHQ_PLAIN="1")
     if crash:
@@ -139,8 +128,8 @@ STEPS = [  # old file, what to do first, the command killed, the step it is kill
 
 
 @pytest.mark.parametrize("name, before, args, step", STEPS, ids=[s[0] for s in STEPS])
-def test_a_rebase_writes_the_old_shape(template, tmp_path, name, before, args, step):
-    repos = template.copy(tmp_path / "r")
+def test_a_rebase_writes_the_old_shape(synth_template, tmp_path, name, before, args, step):
+    repos = synth_template.copy(tmp_path / "r")
     if not args:
         _stop(repos)
     else:
@@ -158,10 +147,10 @@ def test_a_rebase_writes_the_old_shape(template, tmp_path, name, before, args, s
     assert not (repos.upstream / ".git" / "patchq" / "rebase-backup").exists()
 
 
-def test_a_stop_written_without_the_later_keys_goes_on(template, tmp_path):
+def test_a_stop_written_without_the_later_keys_goes_on(synth_template, tmp_path):
     """A stop saved by an older patchq (no ``pick``, no ``materialized``): --status and
     --continue read it; --continue checks the conflict out."""
-    repos = template.copy(tmp_path / "r")
+    repos = synth_template.copy(tmp_path / "r")
     _stop(repos)
     git(repos.upstream, "reset", "-q", "--hard")
     data = written(repos)

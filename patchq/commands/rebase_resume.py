@@ -59,8 +59,7 @@ def _resolved_tree(git: Git, state: RebaseState) -> str:
                          "`patchq rebase --continue`")
     conflicted = unmerged_paths(git)
     if conflicted:
-        shown = ", ".join(conflicted[:5]) + (" ..." if len(conflicted) > 5 else "")
-        raise StateError(f"unresolved conflicts remain in {shown}",
+        raise StateError(f"unresolved conflicts remain in {_listed(conflicted)}",
                          "edit them, `git add` them, then `patchq rebase --continue` "
                          "(or `--skip`, `--abort`)")
     head = git.head()
@@ -75,11 +74,14 @@ def _resolved_tree(git: Git, state: RebaseState) -> str:
         return git.tree_of(head)
     unstaged = unstaged_paths(git)
     if unstaged:
-        shown = ", ".join(unstaged[:5]) + (" ..." if len(unstaged) > 5 else "")
-        raise StateError(f"changes not staged in {shown}",
+        raise StateError(f"changes not staged in {_listed(unstaged)}",
                          "`git add` what belongs to the resolution, then "
                          "`patchq rebase --continue`")
     return index_tree(git)
+
+
+def _listed(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
 
 
 def _take_resolution(ws: Workspace, git: Git, store: ObjectStore, state: RebaseState
