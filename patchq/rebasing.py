@@ -405,7 +405,8 @@ class Engine:
             lines = "; ".join(_conflict_lines(merge.messages)[:3]) if merge else ""
             return replace(base, evidence=found + identity, upstream=upstream,
                            files=tuple(merge.conflicts) if merge else (),
-                           needs_person=decision.needs_person, detail="; ".join(["set aside: " + lines] + notes))
+                           needs_person=decision.needs_person,
+                           detail="; ".join(["set aside: " + lines] + notes))
         detail, kept, total = (reading[1], reading[2], reading[3]) if reading else ("", 0, 0)
         result = replace(base, new_commit=step.new_commit,
                          detail="; ".join(notes + ([detail] if detail else [])))
