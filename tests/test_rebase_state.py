@@ -1,7 +1,7 @@
 """The typed state of a rebase in progress and its file, ``operation.json``.
 
 tests/data/operation_v1/ holds files that patchq wrote before the state was typed (the
-synthetic series of rebase_data.FEW_KINDS, as test_rebase_crash builds it, killed or stopped at a step): stopped at a
+synthetic series of rebase_data.FEW_KINDS, as test_rebase_crash builds it): stopped at a
 conflict, killed after a resolution, a ``--skip`` or a ``--drop`` was saved, killed while
 running and once every outcome was saved. They must load, say the same thing typed, and be
 written back to the very same JSON; the file a rebase writes now must have their shape."""

@@ -87,7 +87,7 @@ def materialize(git: Git, state: RebaseState) -> RebaseState:
     return save(git, replace(state, stop=stop))
 
 
-# -- driving ------------------------------------------------------------------------------------------
+# -- driving -------------------------------------------------------------------------------------
 
 
 def drive(ws: Workspace, git: Git, store: ObjectStore, state: RebaseState,
