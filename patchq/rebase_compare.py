@@ -1,6 +1,6 @@
 """Comparing a patch's diff before and after a clean 3-way merge: did only line numbers move
 (``offset``), the context (``refreshed``), did hunks vanish (``partial``), or did the +/- lines
-change (``modified``)? Pure: bytes in, a reading out; :func:`patchq.outcome.decide` takes it
+change (``modified``)? Pure: bytes in, a reading out; :func:`patchq.decide.decide` takes it
 from there.
 """
 

@@ -2,10 +2,10 @@
 
 No printing and no user files: the engine reads and writes git objects only (trees and commits
 in-process, one ``git merge-tree`` per patch that needs a 3-way merge). ``commands/rebase.py``
-drives it, keeps its state, and writes the series.
+and the ``commands/rebase_*.py`` beside it drive it, keep its state, and write the series.
 
 How one patch is moved (its old commit C on parent P, onto the new parent N), and what it
-gives :func:`patchq.outcome.decide`, the one place outcomes are decided:
+gives :func:`patchq.decide.decide`, the one place outcomes are decided:
 
 1. every file C changes still has, in N, exactly the content it had in P: the new tree is N's
    with C's files put in, no merge needed, the diff is byte-for-byte the same (``SAME``);
@@ -27,16 +27,13 @@ detection run answers for all that need it. A person's choices are decided by th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
-from .model import Confidence, Evidence, Method, Outcome, UpstreamState
-from .moves import Mover, Port
-from .outcome import (
+from .crash import point as crash_point
+from .decide import (
     Decision,
     Facts,
     Identity,
@@ -46,6 +43,9 @@ from .outcome import (
     asks_identity,
     decide,
 )
+from .git import Git, MergeResult, ObjectStore, merge_trees, paths_touched, raw_changes
+from .model import Confidence, Evidence, Method, Outcome, UpstreamState
+from .moves import Mover, Port
 from .rebase_compare import classify, file_has_index
 from .rebase_result import OldPatch, PatchResult, Stop, Upstream
 
@@ -53,30 +53,9 @@ if TYPE_CHECKING:
     from .detect import Finding
 
 __all__ = ["Engine", "OldPatch", "PatchResult", "Stop", "classify", "crash_point",
-           "file_has_index", "rewrite_commit"]
+           "file_has_index", "regenerated", "rewrite_commit"]
 
-CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
 Progress = Callable[[int, int, str], None]
-
-_crash = {"count": 0}
-
-
-def crash_point(label: str) -> None:
-    """Test hook: with PATCHQ_TEST_CRASH_AT=N the process kills itself with SIGKILL at the Nth
-    crash point it passes, so tests can prove that --abort and --continue work from there.
-    PATCHQ_TEST_CRASH_LOG=FILE appends each point's label to FILE (to count them)."""
-    target = os.environ.get(CRASH_ENV)
-    if not target:
-        return
-    _crash["count"] += 1
-    log = os.environ.get(CRASH_ENV.replace("_AT", "_LOG"))
-    if log:
-        with open(log, "a") as out:
-            out.write(label + "\n")
-    if _crash["count"] == int(target):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
@@ -100,7 +79,7 @@ def rewrite_commit(store: ObjectStore, old: str, tree: str, parent: str) -> str:
     return store.write("commit", b"\n".join(out) + b"\n\n" + message)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Step:
     """One patch moved, its outcome still to decide."""
 
@@ -244,7 +223,7 @@ class Engine:
             summary = f"its upstream commit {in_base[0][:12]} is in {self.new_ref}"
         identity = replace(identity, summary=summary)
         if entries:
-            from .outcome import identity_confidence
+            from .decide import identity_confidence
 
             sure = identity_confidence(Facts(Move.CONFLICT, state=finding.state
                                              if finding else None, identity=identity))
@@ -320,22 +299,19 @@ class Engine:
                             parent_tree, step.source)
         if merge.clean:
             if merge.tree == parent_tree:
-                step.move = Move.EMPTY
-                return step, None
+                return replace(step, move=Move.EMPTY), None
             commit = rewrite_commit(store, patch.commit, merge.tree, parent)
             self._trees[commit] = merge.tree
-            step.move, step.new_commit = Move.MERGED, commit
-            return step, None
-        step.merge = merge
+            return replace(step, move=Move.MERGED, new_commit=commit), None
+        step = replace(step, merge=merge)
         if port is None and before and len(gone) == len(before) and \
                 not any(c.added for c in changes):
             shown = ", ".join(before[:3]) + (" ..." if len(before) > 3 else "")
             verb = "exists" if len(before) == 1 else "exist"
             searched = sorted({t for p in before for t in self.mover().candidates(p, parent_tree)})
-            step.move = Move.GONE
-            step.gone_detail = f"{shown} no longer {verb} in {self.new_ref}" + (
+            detail = f"{shown} no longer {verb} in {self.new_ref}" + (
                 f"; none of its lines is in {', '.join(searched[:3])}" if searched else "")
-            return step, None
+            return replace(step, move=Move.GONE, gone_detail=detail), None
         if self.on_conflict == "stop" and \
                 self._decide([step])[patch.slug].outcome is Outcome.CONFLICT:
             return step, Stop(index, patch.slug, parent, merge.conflicts,
@@ -428,7 +404,8 @@ class Engine:
             merge = step.merge
             lines = "; ".join(_conflict_lines(merge.messages)[:3]) if merge else ""
             return replace(base, evidence=found + identity, upstream=upstream,
-                           files=tuple(merge.conflicts) if merge else (), needs_person=True,
+                           files=tuple(merge.conflicts) if merge else (),
+                           needs_person=decision.needs_person,
                            detail="; ".join(["set aside: " + lines] + notes))
         detail, kept, total = (reading[1], reading[2], reading[3]) if reading else ("", 0, 0)
         result = replace(base, new_commit=step.new_commit,
@@ -507,6 +484,15 @@ class Engine:
             evidence = list(result.evidence)
             evidence[n] = replace(item, commits=tuple(commits[:20]))
             results[i] = replace(result, evidence=tuple(evidence))
+
+
+def regenerated(result: PatchResult) -> PatchResult:
+    """``result`` once export had to write its file again after all (the queue moved under
+    it): an unchanged patch is decided again with that fact."""
+    if result.outcome is not Outcome.UNCHANGED:
+        return result
+    return replace(result, outcome=decide(Facts(Move.SAME, regenerated=True)).outcome,
+                   detail="file regenerated")
 
 
 def _conflict_lines(messages: Sequence[str]) -> tuple[str, ...]:

@@ -11,24 +11,21 @@ Every step can be done twice, so a crash at any moment leaves either nothing don
 yet) or a journal that the next stack command finishes first (:func:`recover`).
 
 Tests stop a real process at a named step with ``PATCHQ_TEST_CRASH_AT=STEP`` (SIGKILL) or
-``PATCHQ_TEST_INTERRUPT_AT=STEP`` (Ctrl-C): see :func:`crashpoint`.
+``PATCHQ_TEST_INTERRUPT_AT=STEP`` (Ctrl-C): see :mod:`patchq.crash`.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import crash
 from . import store as pqstore
 from .errors import GitError, StateError
 from .files import atomic_write, remove_stray_temps
 from .git import Git, blob_data, changed_paths, force_tree, reset_index, write_blob
 from .queue import Manifest, write_stack_record
-
-CRASH_ENV = "PATCHQ_TEST_CRASH_AT"
-INTERRUPT_ENV = "PATCHQ_TEST_INTERRUPT_AT"
 
 # work tree modes of a branch move (when the branch is checked out)
 KEEP = "keep"  # the work tree follows, local changes are refused (git reset --keep)
@@ -39,11 +36,9 @@ FILES = "files"  # no ref moves at all: only the files and the records (an expor
 
 
 def crashpoint(step: str) -> None:
-    """A named step of a stack command, where tests kill or interrupt the process."""
-    if os.environ.get(CRASH_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get(INTERRUPT_ENV) == step:
-        raise KeyboardInterrupt
+    """A named step of a stack command, where tests kill or interrupt the process
+    (:mod:`patchq.crash`)."""
+    crash.point(step)
 
 
 @dataclass

@@ -503,7 +503,7 @@ def test_full_disk_while_writing_the_series(demo, monkeypatch):
 
 
 def test_range_diff_is_not_run_when_every_patch_is_unchanged():
-    from patchq.commands.rebase import _all_unchanged
+    from patchq.commands.rebase_record import all_unchanged as _all_unchanged
     from patchq.model import Outcome
     from patchq.rebase_result import PatchResult
 

@@ -363,6 +363,20 @@ def test_status_after_a_kill_before_the_conflict_is_checked_out(repos, tmp_path)
     assert "still unresolved" in res.out and "all conflicts resolved" not in res.out
 
 
+def test_the_crash_hook_takes_a_steps_name_in_rebase_too(repos, tmp_path):
+    """PATCHQ_TEST_CRASH_AT has one meaning for every verb: a step's label or its position
+    (a label used to crash rebase with exit 70)."""
+    args = ("rebase", "main", "--onto", "v1.1")
+    trial = repos.copy(tmp_path / "trial")
+    assert run(trial, *args, env={"PATCHQ_TEST_CRASH_AT": "stop saved"}).returncode == -9
+    assert trial.run("rebase", "--status").code == 0
+    assert "interrupted before the conflict was checked out" in trial.run("rebase",
+                                                                         "--status").out
+    # a label no step has: the rebase runs as without the hook
+    res = run(repos, *args, env={"PATCHQ_TEST_CRASH_AT": "no such step"})
+    assert res.returncode == 1 and b"stopped at patch" in res.stdout, res.stderr
+
+
 # -- bad input the store meets: one line, never exit 70 ----------------------------------------
 
 

@@ -1,11 +1,18 @@
-"""The outcome decision, one row per rule: no repository needed (patchq.outcome.decide)."""
+"""The outcome decision, one row per rule: no repository needed (patchq.decide.decide).
+
+Every outcome a rebase gives has a row; the diff comparison of a clean merge
+(rebase_compare.classify) is fed from bytes to the decision here too, also without a
+repository."""
 
 from __future__ import annotations
 
 import pytest
 
+from patchq.decide import Facts, Identity, Move, Person, asks_detection, asks_identity, decide
 from patchq.model import Confidence, Outcome, UpstreamState
-from patchq.outcome import Facts, Identity, Move, Person, asks_detection, asks_identity, decide
+from patchq.rebase_compare import classify
+from patchq.rebase_result import PatchResult
+from patchq.rebasing import regenerated
 
 H, M = Confidence.HIGH, Confidence.MEDIUM
 O, S = Outcome, UpstreamState
@@ -37,6 +44,14 @@ ROWS = [
      O.UPSTREAM, H, False),
     ("clean: modified, not found", Facts(Move.MERGED, O.MODIFIED, S.ABSENT), O.MODIFIED,
      None, False),
+    ("clean: modified, partly found", Facts(Move.MERGED, O.MODIFIED, S.PARTIAL), O.MODIFIED,
+     None, False),
+    ("clean: modified, ported", Facts(Move.MERGED, O.MODIFIED, S.ABSENT, ported=True),
+     O.MODIFIED, None, False),
+    ("clean: not compared", Facts(Move.MERGED), O.MODIFIED, None, False),
+    ("clean: modified backport, issue listed",
+     Facts(Move.MERGED, O.MODIFIED, S.ABSENT, identity=BACKPORT_LISTED), O.MODIFIED, None,
+     False),
     ("clean: partial backport, issue listed",
      Facts(Move.MERGED, O.PARTIAL, S.PARTIAL, identity=BACKPORT_LISTED), O.UPSTREAM, M, False),
     ("clean: partial downstream patch, issue listed",
@@ -118,3 +133,44 @@ def test_dropped_is_never_counted_as_upstream():
     assert O.DROPPED.removes and not O.DROPPED.upstream_has_it
     assert O.UPSTREAM.upstream_has_it and O.PARTIAL.upstream_has_it
     assert [o for o in O if o.upstream_has_it] == [O.UPSTREAM, O.PARTIAL]
+
+
+def test_every_outcome_has_a_row():
+    assert {row[2] for row in ROWS} == set(O)
+
+
+# -- from the diffs of a clean merge to the outcome ---------------------------------------------
+
+HEAD = b"diff --git a/f.c b/f.c\nindex 1111111..2222222 100644\n--- a/f.c\n+++ b/f.c\n"
+OLD = HEAD + b"@@ -8,9 +8,9 @@\n a8\n a9\n-a10\n+X10\n a11\n a12\n a13\n-a14\n+X14\n a15\n a16\n"
+# upstream made the patch's first change itself: the merge is clean, its hunk keeps the second
+OURS_TOO = HEAD + b"@@ -8,9 +8,9 @@\n a8\n a9\n X10\n a11\n a12\n a13\n-a14\n+X14\n a15\n a16\n"
+MOVED = OLD.replace(b"@@ -8,9 +8,9 @@", b"@@ -20,9 +20,9 @@")
+CONTEXT = OLD.replace(b" a15\n", b" b15\n")
+TWO = HEAD + b"@@ -1,3 +1,3 @@\n a1\n-a2\n+X2\n a3\n@@ -20,3 +20,3 @@\n a20\n-a21\n+X21\n a22\n"
+ONE_LEFT = HEAD + b"@@ -20,3 +20,3 @@\n a20\n-a21\n+X21\n a22\n"
+
+
+@pytest.mark.parametrize("old, new, state, outcome, words", [
+    (OLD, OLD, S.ABSENT, O.OFFSET, "index ids changed"),
+    (OLD, MOVED, S.ABSENT, O.OFFSET, "1 of 1 hunks moved"),
+    (OLD, CONTEXT, S.ABSENT, O.REFRESHED, "context lines changed"),
+    (TWO, ONE_LEFT, S.PARTIAL, O.PARTIAL, "1 of 2 hunks already upstream"),
+    (TWO, ONE_LEFT, S.PRESENT, O.UPSTREAM, ""),
+    (OLD, OURS_TOO, S.PARTIAL, O.MODIFIED, "changed its +/- lines"),
+    (OLD, OURS_TOO, S.PRESENT, O.UPSTREAM, ""),
+], ids=["ids", "moved", "context", "hunk gone", "hunk gone, rest found", "lines changed",
+        "lines changed, all found"])
+def test_a_clean_merge_from_bytes_to_outcome(old, new, state, outcome, words):
+    merged_as, detail, _, _ = classify(old, new, True)
+    state = state if asks_detection(Move.MERGED, merged_as) else None
+    assert decide(Facts(Move.MERGED, merged_as, state)).outcome is outcome
+    assert words in detail
+
+
+def test_a_file_export_rewrote_is_decided_again():
+    same = PatchResult("a", O.UNCHANGED, "c1", "c2")
+    assert regenerated(same).outcome is O.OFFSET
+    assert regenerated(same).detail == "file regenerated"
+    refreshed = PatchResult("b", O.REFRESHED, "c1", "c2", detail="context lines changed")
+    assert regenerated(refreshed) == refreshed

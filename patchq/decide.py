@@ -6,7 +6,7 @@ clean merge compares with the old diff, what upstream detection found in the new
 the patch's declared upstream identity found there (its upstream commit in the history, its
 issue in the release notes), and what a person chose. :func:`decide` turns that into one
 :class:`~patchq.model.Outcome` with its confidence; it reads no repository, so every rule is
-a row of a table in ``tests/test_outcome.py``. docs/commands.md lists the outcomes,
+a row of a table in ``tests/test_decide.py``. docs/commands.md lists the outcomes,
 docs/upstream_map.md the evidence and its confidence.
 """
 
