@@ -108,9 +108,10 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
                    "(default: file for directories, subject for mbox and ranges).")
 @click.option("--follows", metavar="BRANCH",
               help="The upstream branch the track follows (default: from --base, v3.11.2 -> 3.11).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
 def import_(opts: Options, source: str, track: str, base: str, name_from: str | None,
-            follows: str | None) -> None:
+            follows: str | None, as_json: bool) -> None:
     """Import SOURCE as track T's series, on the upstream commit REF (--base).
 
     SOURCE is one of: a directory of `git format-patch` files without a series file (applied
@@ -130,6 +131,9 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
     ws = opts.workspace()
     with ui.progress("checking") as bar:
         result = import_series(ws, source, track, base, name_from, follows, progress=bar)
+    if as_json:
+        _json("imported", result, ws.root)
+        return
     click.echo(f"imported {len(result.slugs)} patches ({result.kind}) as track {track} on "
                f"{base} ({result.base_commit[:12]}) into series/{track}/")
     if result.not_applying:
@@ -203,8 +207,10 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
 @click.option("--partial", is_flag=True,
               help="Build the patches that apply and set the others aside (marked needs_person "
                    "in the map) for `patchq push PATCH` to merge with conflict markers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def checkout(opts: Options, track: str, branch: str | None, force: bool, partial: bool) -> None:
+def checkout(opts: Options, track: str, branch: str | None, force: bool, partial: bool,
+             as_json: bool) -> None:
     """Build TRACK's queue branch in the upstream clone and check it out.
 
     The branch (patchq/TRACK) holds the track's base plus one commit per patch, with the
@@ -222,6 +228,9 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
 
     with ui.progress("applying") as bar:
         result = run(opts.workspace(), track, branch, force, progress=bar, partial=partial)
+    if as_json:
+        _json("checkout", result)
+        return
     state = "already up to date" if result.unchanged else "built"
     click.echo(f"{result.branch}: {state}, {result.patches} patches on {result.base} "
                f"({result.base_commit[:12]}), tip {result.tip[:12]}")
@@ -249,8 +258,10 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
 @click.option("--refresh", is_flag=True,
               help="Also rewrite, from their commits, the files that apply only with a 3-way "
                    "merge, fuzz or line endings reconciled (their description is kept).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh: bool) -> None:
+def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh: bool,
+           as_json: bool) -> None:
     """Write TRACK's queue branch back into series/TRACK/.
 
     A patch whose description and diff did not change keeps its file byte for byte; right
@@ -265,6 +276,9 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh
 
     ws = opts.workspace()
     result = run(ws, track, branch, dry_run, refresh=refresh)
+    if as_json:
+        _json("export", result, ws.root)
+        return
     plan = result.plan
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -1001,7 +1015,21 @@ def _finished_note(result) -> None:
         click.echo(f"finished the interrupted {result.recovered} first", err=True)
 
 
-def _print_listing(listing) -> None:
+def _json(kind: str, result, *args) -> None:
+    """Print ``result`` as JSON (:mod:`patchq.commands.json_out`); exit with its code."""
+    from . import ui
+    from .commands import json_out
+
+    data = getattr(json_out, kind)(result, *args)
+    ui.print_json(data)
+    if data.get("code"):
+        sys.exit(data["code"])
+
+
+def _print_listing(listing, as_json: bool = False) -> None:
+    if as_json:
+        _json("listing", listing)
+        return
     _finished_note(listing)
     for slug in listing.slugs:
         click.echo(slug)
@@ -1085,39 +1113,42 @@ def _print_move(result, quiet: bool = False, ws=None) -> None:
 @cli.command()
 @click.argument("patch", required=False)
 @_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def applied(opts: Options, patch: str | None, track: str | None) -> None:
+def applied(opts: Options, patch: str | None, track: str | None, as_json: bool) -> None:
     """Print the applied patches of the stack, bottom first, one slug a line.
 
     With PATCH, the stack up to and including it. Exits 1 when no patch is applied (quilt).
     """
     from .commands.stack_nav import applied as run
 
-    _print_listing(run(opts.workspace(), track, patch))
+    _print_listing(run(opts.workspace(), track, patch), as_json)
 
 
 @cli.command()
 @click.argument("patch", required=False)
 @_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def unapplied(opts: Options, patch: str | None, track: str | None) -> None:
+def unapplied(opts: Options, patch: str | None, track: str | None, as_json: bool) -> None:
     """Print the patches not applied, in series order, one slug a line.
 
     With PATCH, the patches after it. Exits 1 when the series is fully applied (quilt).
     """
     from .commands.stack_nav import unapplied as run
 
-    _print_listing(run(opts.workspace(), track, patch))
+    _print_listing(run(opts.workspace(), track, patch), as_json)
 
 
 @cli.command()
 @_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def top(opts: Options, track: str | None) -> None:
+def top(opts: Options, track: str | None, as_json: bool) -> None:
     """Print the topmost applied patch. Exits 2 when none is applied (quilt)."""
     from .commands.stack_nav import top as run
 
-    _print_listing(run(opts.workspace(), track))
+    _print_listing(run(opts.workspace(), track), as_json)
 
 
 @cli.command()
@@ -1125,8 +1156,10 @@ def top(opts: Options, track: str | None) -> None:
 @click.option("-a", "all_", is_flag=True, help="Apply every patch of the series.")
 @click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
 @_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str | None) -> None:
+def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str | None,
+         as_json: bool) -> None:
     """Apply the next patch of the series on the queue branch (or N patches, or up to and
     including PATCH, or all with -a).
 
@@ -1142,6 +1175,9 @@ def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str |
     ws = opts.workspace()
     with ui.progress("pushing") as bar:
         result = run(ws, track, target, progress=bar)
+    if as_json:
+        _json("move", result, ws.root)
+        return
     _print_move(result, quiet, ws)
 
 
@@ -1152,9 +1188,10 @@ def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str |
               help="Discard uncommitted changes in the work tree instead of refusing.")
 @click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
 @_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
 def pop(opts: Options, patch: str | None, all_: bool, force: bool, quiet: bool,
-        track: str | None) -> None:
+        track: str | None, as_json: bool) -> None:
     """Remove the top patch from the queue branch (or N patches, or until PATCH is on top,
     or all with -a). Popped patches stay in the series file, ready to push again.
 
@@ -1165,6 +1202,9 @@ def pop(opts: Options, patch: str | None, all_: bool, force: bool, quiet: bool,
     from .commands.stack_nav import pop as run
 
     result = run(opts.workspace(), track, _stack_target(patch, all_), force)
+    if as_json:
+        _json("move", result)
+        return
     _print_move(result, quiet)
 
 
@@ -1180,6 +1220,98 @@ def goto(opts: Options, patch: str, track: str | None) -> None:
     with ui.progress("pushing") as bar:
         result = run(opts.workspace(), patch, track, progress=bar)
     _print_move(result)
+
+
+@cli.command("next")
+@click.argument("patch", required=False)
+@_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
+@pass_options
+def next_(opts: Options, patch: str | None, track: str | None, as_json: bool) -> None:
+    """Print the patch after the top (the next to push), or after PATCH. Exits 1 at the end."""
+    from .commands.quilt_verbs import next_patch
+
+    _print_listing(next_patch(opts.workspace(), track, patch), as_json)
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
+@pass_options
+def previous(opts: Options, patch: str | None, track: str | None, as_json: bool) -> None:
+    """Print the patch below the top, or below PATCH. Exits 1 at the bottom, 2 when none is
+    applied (quilt)."""
+    from .commands.quilt_verbs import previous_patch
+
+    _print_listing(previous_patch(opts.workspace(), track, patch), as_json)
+
+
+@cli.command()
+@click.option("-v", "verbose", is_flag=True, help="Mark applied patches `+ ` and the top `= `.")
+@_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
+@pass_options
+def series(opts: Options, verbose: bool, track: str | None, as_json: bool) -> None:
+    """Print every patch of the series file, in order, one slug a line (as quilt)."""
+    from . import ui
+    from .commands.quilt_verbs import series as run
+
+    result = run(opts.workspace(), track)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    for line in result.lines(verbose):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@_track_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
+@pass_options
+def files(opts: Options, patch: str | None, track: str | None, as_json: bool) -> None:
+    """Print the files the top patch (or PATCH) changes, one a line; the top patch's include
+    the work tree's uncommitted changes, as `patchq diff` shows them."""
+    from . import ui
+    from .commands.quilt_verbs import view
+
+    result = view(opts.workspace(), patch, track)
+    if as_json:
+        ui.print_json(result.as_json())
+        return
+    for name in result.files:
+        click.echo(name)
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@_track_option
+@pass_options
+def header(opts: Options, patch: str | None, track: str | None) -> None:
+    """Print the header (description) of the top patch or PATCH, as its file has it."""
+    from .commands.quilt_verbs import view
+
+    click.echo(view(opts.workspace(), patch, track).header, nl=False)
+
+
+@cli.command()
+@click.argument("patch", required=False)
+@click.option("--no-work-tree", is_flag=True,
+              help="For the top patch, only its commit (leave out uncommitted changes).")
+@_track_option
+@pass_options
+def diff(opts: Options, patch: str | None, no_work_tree: bool, track: str | None) -> None:
+    """Print the diff of the top patch (or PATCH).
+
+    Like `quilt diff`, the top patch's diff includes the work tree's uncommitted changes when
+    its queue branch is checked out: it is what `patchq refresh` would put in the patch
+    (--no-work-tree: the commit alone). Another applied patch shows its commit on the queue
+    branch; an unapplied one, the diff of its file.
+    """
+    from .commands.quilt_verbs import view
+
+    click.echo(view(opts.workspace(), patch, track, not no_work_tree).diff, nl=False)
 
 
 def _shown(ws, path) -> str:
@@ -1219,21 +1351,26 @@ def _editor(text: str) -> str | None:
 
 
 @cli.command()
+@click.argument("patch", required=False)
 @click.option("-e", "edit", is_flag=True, help="Edit the description in $EDITOR too.")
 @click.option("-m", "message", metavar="MSG", help="Replace the description.")
 @_track_option
 @pass_options
-def refresh(opts: Options, edit: bool, message: str | None, track: str | None) -> None:
-    """Fold the work tree's changes into the top patch and rewrite its file.
+def refresh(opts: Options, patch: str | None, edit: bool, message: str | None,
+            track: str | None) -> None:
+    """Fold the work tree's changes into the top patch (or PATCH) and rewrite its file.
 
     Takes every change to tracked files, staged or not, and new files added with `git add`
     (untracked files are left out). The patch file keeps its header when the description is
-    unchanged.
+    unchanged. PATCH may sit below the top (`quilt refresh PATCH`, `stg refresh -p`): the
+    changes go into it and the patches above it are applied again on it, their files kept;
+    when the changes do not apply to it or overlap a patch above, nothing changes (use
+    `patchq edit PATCH` then).
     """
-    from .commands.stack_edit import refresh as run
+    from .commands.quilt_verbs import refresh as run
 
     ws = opts.workspace()
-    result = run(ws, track, message, _editor if edit else None)
+    result = run(ws, patch, track, message, _editor if edit else None)
     _finished_note(result)
     if result.unchanged:
         click.echo(f"Patch {result.slug} is unchanged")
@@ -1272,17 +1409,20 @@ def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
 
 
 @cli.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("names", nargs=-1, required=True, metavar="[OLD] NEW")
+@click.option("-P", "patch", metavar="PATCH", help="The patch to rename (default: the top).")
 @_track_option
 @pass_options
-def rename(opts: Options, old: str, new: str, track: str | None) -> None:
-    """Rename patch OLD to NEW: slug, file (its number prefix kept), series entry, map record,
-    and the commit's Patchq-Slug trailer when it is applied."""
-    from .commands.stack_edit import rename as run
+def rename(opts: Options, names: tuple[str, ...], patch: str | None, track: str | None) -> None:
+    """Rename the top patch (or -P PATCH, or OLD) to NEW: slug, file (its number prefix kept),
+    series entry, map record, and the commit's Patchq-Slug trailer when it is applied. An
+    existing name or one that is no slug is refused."""
+    from .commands.quilt_verbs import rename as run
 
+    if len(names) > 2 or len(names) == 2 and patch:
+        raise click.UsageError("give NEW (with -P PATCH for another patch than the top), or OLD NEW")
     ws = opts.workspace()
-    result = run(ws, old, new, track)
+    result = run(ws, names[-1], names[0] if len(names) == 2 else patch, track)
     _finished_note(result)
     click.echo(f"Patch {result.slug} renamed to {result.new_slug} "
                f"({_shown(ws, result.written[0])})")

@@ -40,7 +40,16 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, verb: str | None = None) -> None:
+    """``data`` as the versioned JSON document of ``verb`` (default: the command running;
+    :mod:`patchq.json_schema`, docs/json.md)."""
+    from .json_schema import document
+
+    if verb is None:
+        ctx = click.get_current_context(silent=True)
+        verb = ctx.info_name if ctx is not None else None
+    if verb is not None:
+        data = document(verb, data)
     click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str))
 
 
