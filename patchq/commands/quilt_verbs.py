@@ -250,8 +250,9 @@ def _refresh_below(ws: Workspace, stack, slug: str, message: str | None,
                           stack_edit._ident(item))
     rebuilt = push_files(git, sha, [a.patch for a in above], stack.fallback_date)
     if rebuilt.failed is not None:
+        details = rebuilt.error.details if rebuilt.error is not None else "no details"
         raise StateError(f"{rebuilt.failed.slug} does not apply on {slug} with the work "
-                         f"tree's changes ({rebuilt.error.details})", hint)
+                         f"tree's changes ({details})", hint)
     new_tip = rebuilt.tip(sha)
     if git.tree_of(new_tip) != wanted:
         raise StateError(f"the patches above {slug} do not give the work tree back once the "
