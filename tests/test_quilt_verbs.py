@@ -209,3 +209,23 @@ def test_stack_verbs_json(work):
     assert res.code == 2 and data["code"] == 2 and "fully applied" in data["message"]
     res = pq(repo, "unapplied", "--json")
     assert res.code == 1 and json.loads(res.out)["patches"] == []
+
+
+@pytest.mark.parametrize("step", ["journaled", "ref-moved", "files-written"])
+def test_refresh_below_killed_is_finished_by_the_next_command(work, step):
+    import os
+    import subprocess
+    import sys
+
+    upstream, repo = work
+    edit_file(upstream, "d.txt", "d.txt line 30\n", "d.txt line 30 (four)\n")
+    env = dict(os.environ, PATCHQ_TEST_CRASH_AT=step)
+    res = subprocess.run([sys.executable, "-m", "patchq", "-C", str(repo), "refresh", "p-four"],
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == -9, res.stderr
+    after = pq(repo, "top")
+    assert after.code == 0 and "finished the interrupted patchq refresh" in after.err
+    assert lines(after) == ["p-five"]
+    assert "+d.txt line 30 (four)" in patch_file(repo, "p-four").read_text()
+    assert git(upstream, "status", "--porcelain", "--untracked-files=no") == ""
+    assert "nothing to write" in run_ok(repo, "export", "3.11").out
