@@ -1286,13 +1286,26 @@ def files(opts: Options, patch: str | None, track: str | None, as_json: bool) ->
 
 @cli.command()
 @click.argument("patch", required=False)
+@click.option("-e", "--edit", "edit", is_flag=True,
+              help="Edit the description in $EDITOR instead (the diff is kept byte for byte).")
+@click.option("-m", "message", metavar="MSG", help="Replace the description (the diff is kept).")
 @_track_option
 @pass_options
-def header(opts: Options, patch: str | None, track: str | None) -> None:
-    """Print the header (description) of the top patch or PATCH, as its file has it."""
-    from .commands.quilt_verbs import view
+def header(opts: Options, patch: str | None, edit: bool, message: str | None,
+           track: str | None) -> None:
+    """Print the header (description) of the top patch or PATCH, as its file has it.
 
-    click.echo(view(opts.workspace(), patch, track).header, nl=False)
+    With -e or -m, change it instead: the patch's commit (and those above it, same trees) and
+    its file's header are rewritten, its diff and the work tree are left as they are.
+    """
+    from .commands import quilt_verbs
+
+    if not (edit or message is not None):
+        click.echo(quilt_verbs.view(opts.workspace(), patch, track).header, nl=False)
+        return
+    result = quilt_verbs.reword(opts.workspace(), patch, track, message, _editor if edit else None)
+    click.echo(f"Patch {result.slug} is unchanged" if result.unchanged else
+               f"Replaced header of patch {result.slug}")
 
 
 @cli.command()

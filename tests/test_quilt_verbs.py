@@ -229,3 +229,39 @@ def test_refresh_below_killed_is_finished_by_the_next_command(work, step):
     assert "+d.txt line 30 (four)" in patch_file(repo, "p-four").read_text()
     assert git(upstream, "status", "--porcelain", "--untracked-files=no") == ""
     assert "nothing to write" in run_ok(repo, "export", "3.11").out
+
+
+def test_header_m_and_e_reword_and_keep_the_diff(work, tmp_path, monkeypatch):
+    upstream, repo = work
+    run_ok(repo, "pop", "1")  # p-five unapplied
+    edit_file(upstream, "e.txt", "e.txt line 2\n", "e.txt line 2 (wip)\n")  # stays as it is
+    trees = git(upstream, "log", "--format=%T", "patchq/3.11")
+    two = patch_file(repo, "p-two").read_bytes()
+    res = run_ok(repo, "header", "p-two", "-m", "p-two, reworded\n\nA better reason.")
+    assert lines(res) == ["Replaced header of patch p-two"]
+    new = patch_file(repo, "p-two").read_bytes()
+    assert b"Subject: [PATCH] p-two, reworded" in new or b"Subject: p-two, reworded" in new
+    assert b"A better reason." in new and b"Change line 10 of b." not in new
+    assert new[new.index(b"diff --git"):] == two[two.index(b"diff --git"):]
+    assert git(upstream, "log", "--format=%T", "patchq/3.11") == trees
+    assert "p-two, reworded" in git(upstream, "log", "--format=%s", "patchq/3.11")
+    assert git(upstream, "status", "--porcelain", "--untracked-files=no") == "M e.txt"
+    assert lines(run_ok(repo, "applied")) == SLUGS[:4]
+    # the unapplied one: its file only; -e through $EDITOR
+    script = tmp_path / "editor.sh"
+    script.write_text("#!/bin/sh\nsed -i 's/^p-five$/p-five, edited/' \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    five = patch_file(repo, "p-five").read_bytes()
+    assert lines(run_ok(repo, "header", "p-five", "-e")) == ["Replaced header of patch p-five"]
+    edited = patch_file(repo, "p-five").read_bytes()
+    assert b"p-five, edited" in edited
+    assert edited[edited.index(b"diff --git"):] == five[five.index(b"diff --git"):]
+    assert "p-five, edited" in run_ok(repo, "header", "p-five").out
+    same = run_ok(repo, "header", "p-four", "-m", "p-four")  # p-four has no body
+    assert lines(same) == ["Patch p-four is unchanged"]
+    res = pq(repo, "header", "-m", "  ")
+    assert res.code == 1 and "the description is empty" in res.err
+    git(upstream, "checkout", "--", "e.txt")
+    run_ok(repo, "push", "-a")
+    assert "nothing to write" in run_ok(repo, "export", "3.11").out

@@ -271,3 +271,69 @@ def _refresh_below(ws: Workspace, stack, slug: str, message: str | None,
         stack_edit._write_strip1(git, change, stack, [slug])
     stack_tx.commit(git, change)
     return stack_edit.EditResult(stack.track, slug, top=stack.top.slug, written=written)
+
+
+# -- header -e: a new description, the diff kept -----------------------------------------------
+
+
+def reword(ws: Workspace, name: str | None = None, track: str | None = None,
+           message: str | None = None, editor: stack_edit.Editor | None = None
+           ) -> stack_edit.EditResult:
+    """Give ``name`` (default: the top patch) a new description (``message``, or what
+    ``editor`` makes of the old one); its diff part stays byte for byte and the work tree is
+    not touched. An applied patch's commit is reworded and the commits above it are made
+    again on it with the same trees; an unapplied one's file alone is rewritten."""
+    import dataclasses
+
+    from .. import patchfile
+    from ..queue import commit_description
+
+    git = ws.git
+    with pqstore.writing(ws, allow_edit=True):
+        resume = refuse_busy(git)
+        stack = load(ws, resolve_track(ws, track))
+        slug = _target(stack, name)
+        patch = stack.loaded.by_slug().get(slug)
+        if patch is None:
+            raise StateError(f"{slug} is in no series file yet",
+                             f"write it with `patchq export {stack.track}` first")
+        index = stack.applied_index(slug)
+        item = stack.applied[index] if index is not None else None
+        old = item.commit.message if item is not None else patch.file.description.message()
+        text = old if message is None else message.strip() + "\n"
+        if editor is not None:
+            edited = editor(text)
+            if edited is not None:
+                text = edited
+        new_message = _clean_message(text)
+        if not new_message.strip():
+            raise StateError("the description is empty", "give the patch a subject line")
+        top = stack.top.slug if stack.top else None
+        if new_message == _clean_message(old):
+            return stack_edit.EditResult(stack.track, slug, top=top, unchanged=True)
+        keep, new_tip = len(stack.applied), stack.tip
+        manifest: dict[str, str] = {}
+        if item is None:
+            subject, _, body = new_message.partition("\n")
+            desc = dataclasses.replace(patch.file.description, subject=subject.strip(),
+                                       body=body.strip())
+            data = patchfile.redescribe(desc, patch.file)
+        else:
+            assert index is not None
+            sha = git.commit_tree(item.commit.tree, [item.commit.parent],
+                                  add_trailer(new_message, slug), stack_edit._ident(item))
+            commit = queue_commit(git, sha)
+            data = render_file(git, commit, patch) if unexported(git, stack, [item]) else \
+                patchfile.redescribe(commit_description(commit), patch.file)
+            manifest[sha] = file_digest(data)
+            keep = index
+            new_tip = stack_edit._reparent(git, sha, stack.applied[index + 1:], manifest, {},
+                                           stack_edit._digests(git, stack))
+        change = stack_edit._base_change("header", stack, new_tip, stack_tx.NONE, keep, git,
+                                         resume)
+        change.manifest.update(manifest)
+        change.write(git, patch.path, data)
+        if item is not None and data != patch.file.raw:
+            stack_edit._write_strip1(git, change, stack, [slug])
+        stack_tx.commit(git, change)
+        return stack_edit.EditResult(stack.track, slug, top=top, written=[patch.path])
