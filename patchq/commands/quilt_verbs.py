@@ -28,14 +28,20 @@ from ..stack import (
 )
 from ..workspace import Workspace
 from . import stack_edit
-from .stack_nav import Listing, refuse_busy
+from .stack_nav import Listing, refuse_busy, session
 
 # -- next, previous, series ------------------------------------------------------------------
 
 
+def _names(ws: Workspace, track: str | None):
+    """The stack's names, once an interrupted change is finished (as `applied` reads them)."""
+    with session(ws, write=False):
+        return load_names(ws, resolve_track(ws, track))
+
+
 def next_patch(ws: Workspace, track: str | None = None, after: str | None = None) -> Listing:
     """The patch after ``after`` (default: the top) in the series: the next one to push."""
-    names = load_names(ws, resolve_track(ws, track))
+    names = _names(ws, track)
     order = list(names.applied + names.unapplied)
     if after:
         slug = names.lookup(after)
@@ -54,7 +60,7 @@ def next_patch(ws: Workspace, track: str | None = None, after: str | None = None
 def previous_patch(ws: Workspace, track: str | None = None,
                    before: str | None = None) -> Listing:
     """The patch below ``before`` (default: the top)."""
-    names = load_names(ws, resolve_track(ws, track))
+    names = _names(ws, track)
     order = list(names.applied + names.unapplied)
     if before:
         slug = names.lookup(before)
@@ -95,7 +101,7 @@ class SeriesListing:
 
 def series(ws: Workspace, track: str | None = None) -> SeriesListing:
     """Every patch of the series file, in order, with where it stands in the stack."""
-    names = load_names(ws, resolve_track(ws, track))
+    names = _names(ws, track)
     applied, tail, aside = set(names.applied), set(names.unapplied), set(names.aside)
     top = names.applied[-1] if names.applied else None
     out = SeriesListing(names.track)
@@ -140,7 +146,8 @@ def view(ws: Workspace, name: str | None = None, track: str | None = None,
     `quilt diff`: what `patchq refresh` would write); an unapplied one from its file."""
     from ..interdiff import files as diff_files
 
-    stack = load(ws, resolve_track(ws, track))
+    with session(ws, write=False):
+        stack = load(ws, resolve_track(ws, track))
     slug = _target(stack, name)
     index = stack.applied_index(slug)
     patch = stack.loaded.by_slug().get(slug)
