@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import cli_upstream
-from .cli_args import Options, pass_options, track_cb, track_option
+from . import cli_stack, cli_upstream
+from .cli_args import Options, json_or_lines, pass_options, track_cb, track_option
 from .errors import PatchqError, save_crash
 
 
@@ -84,9 +84,10 @@ def init(opts: Options, upstream: str, github: str, fork: str) -> None:
               help="The upstream branch the track follows (default: from --base, v3.11.2 -> 3.11).")
 @click.option("--upstream", metavar="NAME", help="The map's upstream the series applies to "
               "(see `patchq upstream list`; default: [upstream]).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
 def import_(opts: Options, source: str, track: str, base: str, name_from: str | None,
-            follows: str | None, upstream: str | None) -> None:
+            follows: str | None, upstream: str | None, as_json: bool) -> None:
     """Import SOURCE as track T's series, on the upstream commit REF (--base).
 
     SOURCE is one of: a directory of `git format-patch` files without a series file (applied
@@ -107,7 +108,7 @@ def import_(opts: Options, source: str, track: str, base: str, name_from: str | 
     with ui.progress("checking") as bar:
         result = run.import_series(ws, source, track, base, name_from, follows, progress=bar,
                                    upstream=upstream)
-    ui.emit(run.render(result))
+    json_or_lines(as_json, "imported", run.render, result, ws.root)
 
 
 # -- list -------------------------------------------------------------------------------------
@@ -142,8 +143,10 @@ def list_(opts: Options, track: str | None, as_json: bool) -> None:
 @click.option("--partial", is_flag=True,
               help="Build the patches that apply and set the others aside (marked needs_person "
                    "in the map) for `patchq push PATCH` to merge with conflict markers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def checkout(opts: Options, track: str, branch: str | None, force: bool, partial: bool) -> None:
+def checkout(opts: Options, track: str, branch: str | None, force: bool, partial: bool,
+             as_json: bool) -> None:
     """Build TRACK's queue branch in the upstream clone and check it out.
 
     The branch (patchq/TRACK) holds the track's base plus one commit per patch, with the
@@ -162,7 +165,7 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
     with ui.progress("applying") as bar:
         result = run.checkout(opts.workspace(), track, branch, force, progress=bar,
                               partial=partial)
-    ui.emit(run.render(result))
+    json_or_lines(as_json, "checkout", run.render, result)
 
 
 @cli.command()
@@ -172,8 +175,10 @@ def checkout(opts: Options, track: str, branch: str | None, force: bool, partial
 @click.option("--refresh", is_flag=True,
               help="Also rewrite, from their commits, the files that apply only with a 3-way "
                    "merge, fuzz or line endings reconciled (their description is kept).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
-def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh: bool) -> None:
+def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh: bool,
+           as_json: bool) -> None:
     """Write TRACK's queue branch back into series/TRACK/.
 
     A patch whose description and diff did not change keeps its file byte for byte; right
@@ -184,11 +189,11 @@ def export(opts: Options, track: str, branch: str | None, dry_run: bool, refresh
     ones are deleted; a changed Patchq-Slug trailer renames the file. The series file (its
     comments kept) and the map records follow, all files written together or not at all.
     """
-    from . import ui
     from .commands import export as run
 
     ws = opts.workspace()
-    ui.emit(run.render(run.export(ws, track, branch, dry_run, refresh=refresh), ws.root))
+    result = run.export(ws, track, branch, dry_run, refresh=refresh)
+    json_or_lines(as_json, "export", lambda r: run.render(r, ws.root), result, ws.root)
 
 
 # -- lint ---------------------------------------------------------------------------------------
@@ -325,265 +330,12 @@ for _command in cli_upstream.COMMANDS:
     cli.add_command(_command)
 
 
-# -- stack: applied, unapplied, top, push, pop, new, refresh, delete, rename, fold, goto, edit, port
+# -- stack and quilt verbs: declared in cli_stack.py ---------------------------------------------
+for _command in cli_stack.COMMANDS:
+    cli.add_command(_command)
 
 
-def _listing(listing) -> None:
-    from . import ui
-    from .commands.stack_render import listing_lines
-
-    ui.emit(listing_lines(listing))
-    if listing.message:
-        sys.exit(listing.code)
-
-
-def _move(result, quiet: bool = False, ws=None) -> None:
-    from . import ui
-    from .commands.stack_render import move_lines
-
-    ui.emit(move_lines(result, quiet, ws.root if ws else None))
-    if result.nothing:
-        sys.exit(result.nothing_code)
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@track_option
-@pass_options
-def applied(opts: Options, patch: str | None, track: str | None) -> None:
-    """Print the applied patches of the stack, bottom first, one slug a line.
-
-    With PATCH, the stack up to and including it. Exits 1 when no patch is applied (quilt).
-    """
-    from .commands.stack_nav import applied as run
-
-    _listing(run(opts.workspace(), track, patch))
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@track_option
-@pass_options
-def unapplied(opts: Options, patch: str | None, track: str | None) -> None:
-    """Print the patches not applied, in series order, one slug a line.
-
-    With PATCH, the patches after it. Exits 1 when the series is fully applied (quilt).
-    """
-    from .commands.stack_nav import unapplied as run
-
-    _listing(run(opts.workspace(), track, patch))
-
-
-@cli.command()
-@track_option
-@pass_options
-def top(opts: Options, track: str | None) -> None:
-    """Print the topmost applied patch. Exits 2 when none is applied (quilt)."""
-    from .commands.stack_nav import top as run
-
-    _listing(run(opts.workspace(), track))
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@click.option("-a", "all_", is_flag=True, help="Apply every patch of the series.")
-@click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
-@track_option
-@pass_options
-def push(opts: Options, patch: str | None, all_: bool, quiet: bool, track: str | None) -> None:
-    """Apply the next patch of the series on the queue branch (or N patches, or up to and
-    including PATCH, or all with -a).
-
-    Patches apply with a 3-way merge when their context moved. At a patch that does not apply,
-    push stops with the conflict in the work tree: resolve it, `git add` the files and run
-    `patchq push` again to go on, or `patchq pop` to back the patch out. A dirty work tree is
-    refused. Exits 2 when there is nothing to push (quilt).
-    """
-    from . import ui
-    from .commands.stack_nav import push as run
-    from .commands.stack_render import target as stack_target
-
-    target = stack_target(patch, all_)
-    ws = opts.workspace()
-    with ui.progress("pushing") as bar:
-        result = run(ws, track, target, progress=bar)
-    _move(result, quiet, ws)
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@click.option("-a", "all_", is_flag=True, help="Remove every applied patch.")
-@click.option("-f", "force", is_flag=True,
-              help="Discard uncommitted changes in the work tree instead of refusing.")
-@click.option("-q", "quiet", is_flag=True, help="Only say where the stack ends up.")
-@track_option
-@pass_options
-def pop(opts: Options, patch: str | None, all_: bool, force: bool, quiet: bool,
-        track: str | None) -> None:
-    """Remove the top patch from the queue branch (or N patches, or until PATCH is on top,
-    or all with -a). Popped patches stay in the series file, ready to push again.
-
-    Refused when the work tree has changes (refresh them first, or -f to discard them), and
-    when a popped commit was changed with git and never exported. During a stopped push, pop
-    backs the stopped patch out. Exits 2 when there is nothing to pop (quilt).
-    """
-    from .commands.stack_nav import pop as run
-    from .commands.stack_render import target
-
-    result = run(opts.workspace(), track, target(patch, all_), force)
-    _move(result, quiet)
-
-
-@cli.command()
-@click.argument("patch")
-@track_option
-@pass_options
-def goto(opts: Options, patch: str, track: str | None) -> None:
-    """Push or pop until PATCH is the top patch."""
-    from . import ui
-    from .commands.stack_nav import goto as run
-
-    with ui.progress("pushing") as bar:
-        result = run(opts.workspace(), patch, track, progress=bar)
-    _move(result)
-
-
-@cli.command()
-@click.argument("name")
-@click.option("-m", "message", metavar="MSG",
-              help="The description: first line the subject (default: NAME).")
-@track_option
-@pass_options
-def new(opts: Options, name: str, message: str | None, track: str | None) -> None:
-    """Add an empty patch NAME after the top patch and make it the top.
-
-    NAME is a slug (the file is named like the series' others: NNNN-NAME.patch or
-    NAME.patch) or a file name ending in .patch/.diff. Changes already in the work tree are
-    not touched: `patchq refresh` puts them into the new patch.
-    """
-    from . import ui
-    from .commands.stack_edit import new as run
-    from .commands.stack_render import new_lines
-
-    ws = opts.workspace()
-    ui.emit(new_lines(run(ws, name, message, track), ws.root))
-
-
-@cli.command()
-@click.option("-e", "edit", is_flag=True, help="Edit the description in $EDITOR too.")
-@click.option("-m", "message", metavar="MSG", help="Replace the description.")
-@track_option
-@pass_options
-def refresh(opts: Options, edit: bool, message: str | None, track: str | None) -> None:
-    """Fold the work tree's changes into the top patch and rewrite its file.
-
-    Takes every change to tracked files, staged or not, and new files added with `git add`
-    (untracked files are left out). The patch file keeps its header when the description is
-    unchanged.
-    """
-    from . import ui
-    from .commands.stack_edit import refresh as run
-    from .commands.stack_render import refresh_lines
-
-    ws = opts.workspace()
-    ui.emit(refresh_lines(run(ws, track, message, ui.editor if edit else None), ws.root))
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@click.option("-r", "remove_file", is_flag=True,
-              help="Remove the patch file too (by default it stays in the directory, as quilt "
-                   "leaves it).")
-@click.option("--backup", is_flag=True, help="With -r, keep the file as FILE~.")
-@track_option
-@pass_options
-def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
-           track: str | None) -> None:
-    """Remove PATCH (default: the top patch) from the series.
-
-    An applied patch also comes off the queue branch, and the patches above it are applied
-    again without it; when one of them needs it, nothing changes and patchq says what to do.
-    Its map record stays, with carried = false on this track.
-    """
-    from . import ui
-    from .commands.stack_edit import delete as run
-    from .commands.stack_render import delete_lines
-
-    ws = opts.workspace()
-    ui.emit(delete_lines(run(ws, patch, track, remove_file, backup), ws.root))
-
-
-@cli.command()
-@click.argument("old")
-@click.argument("new")
-@track_option
-@pass_options
-def rename(opts: Options, old: str, new: str, track: str | None) -> None:
-    """Rename patch OLD to NEW: slug, file (its number prefix kept), series entry, map record,
-    and the commit's Patchq-Slug trailer when it is applied."""
-    from . import ui
-    from .commands.stack_edit import rename as run
-    from .commands.stack_render import rename_lines
-
-    ws = opts.workspace()
-    ui.emit(rename_lines(run(ws, old, new, track), ws.root))
-
-
-@cli.command()
-@click.argument("patch")
-@track_option
-@pass_options
-def fold(opts: Options, patch: str, track: str | None) -> None:
-    """Merge PATCH into the patch below it.
-
-    The lower patch keeps its description and gets both changes (its file is rewritten);
-    PATCH leaves the series, its file is removed, its map record says folded_into. PATCH is
-    applied, or the next patch to push.
-    """
-    from . import ui
-    from .commands.stack_edit import fold as run
-    from .commands.stack_render import fold_lines
-
-    ui.emit(fold_lines(run(opts.workspace(), patch, track)))
-
-
-@cli.command()
-@click.argument("patch", required=False)
-@click.option("--continue", "cont", is_flag=True,
-              help="Refresh the patch with the work tree's changes and push the rest back.")
-@click.option("--abort", is_flag=True, help="Push the rest back without refreshing.")
-@click.option("-e", "edit_message", is_flag=True,
-              help="With --continue, edit the description in $EDITOR too.")
-@click.option("-m", "message", metavar="MSG", help="With --continue, replace the description.")
-@track_option
-@pass_options
-def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message: bool,
-         message: str | None, track: str | None) -> None:
-    """Amend PATCH where it sits in the stack.
-
-    Pops (or pushes) until PATCH is on top and stops there. Change the files (build, test,
-    `patchq new` to insert a patch after it...), then `patchq edit --continue` refreshes PATCH
-    with the work tree's changes and pushes the patches that were above it back; a conflict
-    stops that push like any other. `patchq edit --abort` pushes them back without refreshing.
-    """
-    from . import ui
-    from .commands import stack_edit
-    from .commands.stack_render import edit_lines
-
-    ws = opts.workspace()
-    if cont and abort or (cont or abort) and patch:
-        raise click.UsageError("give PATCH, --continue or --abort")
-    if not (cont or abort or patch):
-        raise click.UsageError("name the patch to edit (or --continue / --abort)")
-    with ui.progress("pushing") as bar:
-        if cont:
-            result = stack_edit.edit_continue(ws, message, ui.editor if edit_message else None,
-                                              progress=bar)
-        elif abort:
-            result = stack_edit.edit_abort(ws, progress=bar)
-        else:
-            result = stack_edit.edit(ws, patch, track)
-    ui.emit(edit_lines(result, started=not (cont or abort)))
+# -- compare, port, log -------------------------------------------------------------------------
 
 
 @cli.command()
@@ -632,7 +384,7 @@ def port(opts: Options, patch: str, source: str, target: str, as_slug: str | Non
 @cli.command("log")
 @click.argument("patch")
 @track_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema patchq.log/1).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
 def log_(opts: Options, patch: str, track: str | None, as_json: bool) -> None:
     """PATCH's history, newest first: its rebases (outcome, evidence, old and new version and

@@ -1,11 +1,14 @@
 """The click pieces the commands share: the options object every command gets, the checks of
 track names, slugs and dates, the --track option of the stack verbs, and --against's
-several-refs option."""
+several-refs option, and printing a --json document."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -92,3 +95,26 @@ def track_option(func):
     return click.option("--track", "-t", callback=track_cb, metavar="T",
                         help="The track (default: the one whose queue branch is checked out "
                              "in the upstream clone).")(func)
+
+
+def json_document(kind: str, result: Any, *args: Any) -> None:
+    """Print ``result`` as its --json document (:mod:`patchq.commands.json_out`'s ``kind``)
+    and exit with the document's code."""
+    from . import ui
+    from .commands import json_out
+
+    data = getattr(json_out, kind)(result, *args)
+    ui.print_json(data)
+    if data.get("code"):
+        sys.exit(data["code"])
+
+
+def json_or_lines(as_json: bool, kind: str, render: Callable[[Any], Iterable[Any]],
+                  result: Any, *json_args: Any) -> None:
+    """A command's --json document, or the lines its ``render`` gives."""
+    if as_json:
+        json_document(kind, result, *json_args)
+        return
+    from . import ui
+
+    ui.emit(render(result))

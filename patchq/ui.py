@@ -42,12 +42,27 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text, err=err)
 
 
-def json_text(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str)
+def json_text(data: Any, verb: str | None = None) -> str:
+    """``data`` as the versioned JSON document of ``verb`` (default: the command running;
+    :mod:`patchq.json_schema`, docs/json.md)."""
+    return json.dumps(versioned(data, verb), indent=2, sort_keys=False, ensure_ascii=False,
+                      default=str)
 
 
-def print_json(data: Any) -> None:
-    click.echo(json_text(data))
+def print_json(data: Any, verb: str | None = None) -> None:
+    click.echo(json_text(data, verb))
+
+
+def versioned(data: Any, verb: str | None = None) -> Any:
+    """``data`` with its schema key (:mod:`patchq.json_schema`), ``verb`` defaulting to the
+    command running."""
+    from .json_schema import document
+
+    if verb is None:
+        ctx = click.get_current_context(silent=True)
+        # the command's path below `patchq`: "list", "upstream-list"
+        verb = "-".join(ctx.command_path.split()[1:]) or None if ctx is not None else None
+    return data if verb is None else document(verb, data)
 
 
 class Err(str):

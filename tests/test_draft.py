@@ -352,7 +352,8 @@ def test_all_drafts_what_is_upstreamable_and_goes_on_past_failures(demo):
     assert not (repo / "drafts" / SKIP).exists()
     res = draft(repo, "--all", "--json")
     data = json.loads(res.out)
-    assert {d["slug"]: d["status"] for d in data}[STREAMS] == "drafted"
+    assert data["schema"] == "patchq-draft/1"
+    assert {d["slug"]: d["status"] for d in data["items"]}[STREAMS] == "drafted"
 
 
 def test_all_with_nothing_to_do(demo):

@@ -41,7 +41,7 @@ def debian(realdata, tmp_path):
 def test_draft_all_on_debian_3_13_5(debian):
     repo, up, series = debian
     res = patchq("-C", str(repo), "draft", "--all", "--json")
-    items = {item["slug"]: item for item in json.loads(res.out)}
+    items = {item["slug"]: item for item in json.loads(res.out)["items"]}
     assert len(items) == 62
     read = {}
     for name in (line.split()[0] for line in (series / "series").read_text().splitlines()
@@ -64,7 +64,7 @@ def test_draft_all_on_debian_3_13_5(debian):
     for slug in refused_for_author:
         assert patchq("-C", str(repo), "record", slug, f"author={SUBMITTER}").code == 0
     res = patchq("-C", str(repo), "draft", "--all", "--json")
-    items = {item["slug"]: item for item in json.loads(res.out)}
+    items = {item["slug"]: item for item in json.loads(res.out)["items"]}
     drafted = {s: i["draft"] for s, i in items.items() if i["status"] == "drafted"}
     assert len(drafted) >= 15
     assert "gchead-alignment" in drafted

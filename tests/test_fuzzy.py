@@ -207,9 +207,9 @@ def test_import_checkout_lint_and_list_report_a_fuzzy_patch_and_keep_its_file(tm
     res = patchq("-C", str(repo), "lint", "3.13")
     assert res.code == 0 and "[fuzzy-apply] (warning)" in res.out
     assert patchq("-C", str(repo), "lint", "3.13", "--strict").code == 1
-    items = json.loads(patchq("-C", str(repo), "lint", "3.13", "--json").out)
+    items = json.loads(patchq("-C", str(repo), "lint", "3.13", "--json").out)["problems"]
     assert [(i["code"], i["severity"]) for i in items] == [("fuzzy-apply", "warning")]
-    rows = json.loads(patchq("-C", str(repo), "list", "3.13", "--json").out)
+    rows = json.loads(patchq("-C", str(repo), "list", "3.13", "--json").out)["patches"]
     assert [(r["applies"], r["apply_notes"]) for r in rows] == \
         [("fuzzy", ["applied with fuzz 1 at Lib/f.py hunk 1"])]
     # export keeps the file byte for byte; --refresh rewrites it so that it applies exactly

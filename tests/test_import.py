@@ -54,7 +54,7 @@ def test_quilt_directory_keeps_its_series_file_and_disabled_patches(sources, set
     target = repo / "series" / "3.11"
     assert tree_snapshot(target) == tree_snapshot(sources.quilt)
     listed = patchq("-C", str(repo), "list", "3.11", "--json")
-    rows = __import__("json").loads(listed.out)
+    rows = __import__("json").loads(listed.out)["patches"]
     assert [r["slug"] for r in rows] == ["embedder-streams", "setup-p0", "subprocess-plain"]
     assert rows[1]["files"] == ["Modules/Setup.stdlib.in"]  # -p0 with Index: lines
     assert rows[2]["files"] == ["Lib/subprocess.py", "PC/build.bat"]

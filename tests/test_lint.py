@@ -37,7 +37,7 @@ def test_a_clean_track(repo):
     assert lint(repo) == (0, ["no problems found"])
     assert lint(repo, "3.11", "--check-export") == (0, ["no problems found"])
     res = patchq("-C", str(repo), "lint", "--json")
-    assert res.code == 0 and json.loads(res.out) == []
+    assert res.code == 0 and json.loads(res.out) == {"schema": "patchq-lint/1", "problems": []}
 
 
 def test_missing_unlisted_and_unparsable_files(repo):
@@ -161,9 +161,9 @@ def test_json_output(repo):
     (series_dir(repo) / "stray.patch").write_text("x\n")
     res = patchq("-C", str(repo), "lint", "--json", "--no-apply")
     assert res.code == 1
-    assert json.loads(res.out) == [{"track": "3.11", "slug": "", "code": "unlisted",
-                                    "message": "stray.patch is not in the series file",
-                                    "severity": "error"}]
+    assert json.loads(res.out) == {"schema": "patchq-lint/1", "problems": [
+        {"track": "3.11", "slug": "", "code": "unlisted",
+         "message": "stray.patch is not in the series file", "severity": "error"}]}
 
 
 def test_no_upstream_clone_is_one_error_line(repo):

@@ -51,7 +51,9 @@ def test_json_with_states_and_submissions_from_the_map(repo):
     umap.ensure_patch("setup-p0")["github"] = {"submission": "merged-pr"}
     umap.save()
     res = patchq("-C", str(repo), "list", "3.11", "--json")
-    rows = json.loads(res.out)
+    data = json.loads(res.out)
+    assert data["schema"] == "patchq-list/1" and list(data) == ["schema", "patches"]
+    rows = data["patches"]
     assert [r["slug"] for r in rows] == ["embedder-streams", "setup-p0", "subprocess-plain"]
     first = rows[0]
     assert first == {"track": "3.11", "slug": "embedder-streams", "file": "embedder-streams.diff",

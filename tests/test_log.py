@@ -88,7 +88,7 @@ def test_a_resolved_patch_pairs_with_its_old_version(syn):
     res = syn.run("log", slug, "--json")
     assert res.code == 0, res.text
     log = json.loads(res.out)
-    assert log["schema"] == "patchq.log/1" and log["slug"] == slug
+    assert log["schema"] == "patchq-log/1" and log["slug"] == slug
     rebase = next(e for e in log["events"] if e["kind"] == "rebase")
     assert rebase["outcome"] == "modified" and rebase["to"]["ref"] == "v1.1"
     assert rebase["old"]["commit"] == result["old_commit"]

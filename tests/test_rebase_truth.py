@@ -186,7 +186,7 @@ def test_lint_onto_names_the_patches_that_would_conflict(repos):
     assert "would conflict on v2.0 in Lib/zipmod/_alpha.py" in lines[0]
     assert "gh-301 is fixed upstream" in lines[1]
     res = repos.run("lint", "1.0", "--onto", "v2.0", "--json")
-    assert {p["slug"] for p in json.loads(res.out)} == set(CONFLICTS)
+    assert {p["slug"] for p in json.loads(res.out)["problems"]} == set(CONFLICTS)
     assert snapshot(repos) == before
     assert repos.run("lint", "1.0", "--onto", "v1.0").code == 0  # its own base: nothing
     res = repos.run("rebase", "1.0", "--onto", "v2.0", "--dry-run", "--check")

@@ -72,9 +72,10 @@ def test_upstream_add_writes_one_table_and_keeps_the_rest(two, tmp_path):
     assert load(repo)["upstreams"] == {"emsdk": {"path": "../emsdk",
                                                  "github": "emscripten-core/emsdk"}}
     listed = json.loads(run(repo, "upstream", "list", "--json").out)
-    assert [(u["name"], u["default"], u["github"]) for u in listed] == [
+    assert listed["schema"] == "patchq-upstream-list/1"
+    assert [(u["name"], u["default"], u["github"]) for u in listed["upstreams"]] == [
         ("default", True, ""), ("emsdk", False, "emscripten-core/emsdk")]
-    assert listed[1]["clone"] == str(emsdk.resolve())
+    assert listed["upstreams"][1]["clone"] == str(emsdk.resolve())
     text = run(repo, "upstream", "list").out
     assert "emsdk" in text and "../emsdk" in text and "emscripten-core/emsdk" in text
 
@@ -130,7 +131,7 @@ def test_each_track_is_built_checked_and_exported_in_its_own_clone(two, tmp_path
     assert run(repo, "lint", "--check-export").code == 0
     status = json.loads(run(repo, "status", "--json").out)
     assert {t["track"] for t in status["tracks"]} == {"3.11", "emsdk-3.1"}
-    listed = json.loads(run(repo, "list", "--json").out)
+    listed = json.loads(run(repo, "list", "--json").out)["patches"]
     assert {p["track"] for p in listed} == {"3.11", "emsdk-3.1"}
 
 

@@ -28,7 +28,7 @@ from ..errors import GitError, InputError, PatchqError
 from ..model import slug_of, valid_slug
 from ..workspace import Workspace
 
-SCHEMA = "patchq.log/1"
+SCHEMA = "patchq-log/1"
 MAP_NAME = "upstream_map.toml"
 KINDS = ("rebase", "export", "draft", "issue", "pr", "disposition", "sync", "series")
 EXCERPT_LINES = 40  # range-diff lines shown per rebase in the text (--json has them all)
