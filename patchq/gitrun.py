@@ -91,7 +91,7 @@ class GitBase:
                            "point patchq at a clone of upstream")
         self.object_format = lines[1] if lines[1] in ("sha1", "sha256") else "sha1"
         if self.object_format not in SUPPORTED_FORMATS:
-            raise GitError(f"{self.path} uses {self.object_format.upper()} object ids, which "
+            raise GitError(f"{self.path} uses SHA-256 object ids, which "
                            "patchq does not support", "use a SHA-1 clone of upstream")
         self.git_dir = Path(lines[2])
         self._common_dir = self.path / lines[3]  # the main repository's, in a worktree
