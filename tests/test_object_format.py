@@ -4,8 +4,16 @@ reader and writer know SHA-1 ids only)."""
 from __future__ import annotations
 
 import pytest
-from helpers import commit, format_patch, git, make_upstream, numbered_lines, patchq, \
-    refs_snapshot, tree_snapshot
+from helpers import (
+    commit,
+    format_patch,
+    git,
+    make_upstream,
+    numbered_lines,
+    patchq,
+    refs_snapshot,
+    tree_snapshot,
+)
 
 from patchq.errors import GitError
 from patchq.git import Git, Oid
