@@ -61,6 +61,10 @@ class Refs(GitBase):
     def delete_ref(self, ref: str, old: str) -> None:
         self.run("update-ref", "-d", ref, old)
 
+    def force_checkout(self, branch: str) -> None:
+        """Check ``branch`` out, discarding changes to tracked files (``checkout -f``)."""
+        self.run("checkout", "-q", "-f", branch, "--")
+
     def switch(self, branch: str) -> None:
         from .validate import branch_name
 

@@ -343,10 +343,7 @@ def remembered_build(git: Git, base: str, patches: Sequence[LoadedPatch],
 def _objects_present(git: Git, base: str, known: dict) -> bool:
     """Are the remembered commits, and every tree and blob they need, still in the clone?"""
     tip = known["applied"][-1][1]
-    res = git.run("rev-list", "--objects", "--missing=print", tip, f"^{base}", "--",
-                  ok=(0, 128))
-    return res.status == 0 and not any(line.startswith(b"?")
-                                       for line in res.stdout.splitlines())
+    return git.objects_complete(tip, base)
 
 
 # -- the manifest: which commit each patch file produced --------------------------------------

@@ -310,8 +310,8 @@ def series_after_render(loaded: LoadedSeries, slugs: Sequence[str]) -> bytes | N
 
 def queue_commit(git: Git, sha: str) -> QueueCommit:
     """One commit read the way the queue reads its commits."""
-    parents = git.out("rev-list", "--parents", "-n", "1", sha).split()
-    parent = parents[1] if len(parents) > 1 else sha
+    parents = git.parents(sha)
+    parent = parents[0] if parents else sha
     found = git.queue_commits(parent, sha)
     if len(found) != 1:
         raise GitError(f"cannot read commit {sha[:12]}")

@@ -61,20 +61,6 @@ def _read(git: Any, names: list[str]) -> dict[str, bytes]:
         store.close()
 
 
-def _entries(git: Any, *args: str) -> list[tuple[str, str]]:
-    """(path, blob) of ``git ls-tree -r -z ARGS``."""
-    out = git.run("ls-tree", "-r", "-z", *args).stdout
-    entries = []
-    for item in out.split(b"\0"):
-        if not item:
-            continue
-        meta, path = item.split(b"\t", 1)
-        parts = meta.split()
-        if parts[1] == b"blob":
-            entries.append((path.decode("utf-8", "surrogateescape"), parts[2].decode()))
-    return entries
-
-
 def last_committed(root: Path, wanted: Mapping[str, Iterable[str]]
                    ) -> dict[str, dict[str, PatchInput]]:
     """``wanted``: track -> slugs no longer in its series. Each one as the patch repo's git last
@@ -88,15 +74,14 @@ def last_committed(root: Path, wanted: Mapping[str, Iterable[str]]
     try:
         for track, slugs in wanted.items():
             directory = f"{SERIES_DIR}/{track}/"
-            for path, blob in _entries(git, "HEAD", "--", directory):
+            for path, blob in git.blob_entries("HEAD", directory):
                 slug = slug_of(path)
                 if slug in slugs and "/" not in path[len(directory):]:
                     names.setdefault((track, slug), (path[len(directory):], blob))
             missing = {s for s in slugs if (track, s) not in names}
             if not missing:
                 continue
-            log = git.run("log", "--format=%x01%H", "--diff-filter=D", "--name-only", "-z",
-                          "--", directory).stdout.decode("utf-8", "surrogateescape")
+            log = git.deletions_log(directory)
             commit = ""
             for token in log.split("\0"):
                 token = token.strip("\n")
@@ -128,9 +113,7 @@ class CommitState:
 def commit_states(git: Any) -> list[CommitState]:
     """The last commit of each day that changed ``series/`` or the map, oldest first, with
     every file of them it left (first parent only: a merge counts as one change)."""
-    log = git.run("log", "--first-parent", "--reverse", "--format=%x01%H %ct", "--raw",
-                  "--no-abbrev", "--no-renames", "--diff-merges=first-parent", "-z", "--",
-                  f"{SERIES_DIR}/", f"{DRAFTS_DIR}/", MAP_NAME).stdout.decode("utf-8", "surrogateescape")
+    log = git.first_parent_log(f"{SERIES_DIR}/", f"{DRAFTS_DIR}/", MAP_NAME)
     files: dict[str, str] = {}
     by_day: dict[str, CommitState] = {}
     commit, at = "", ""
