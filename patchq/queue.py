@@ -66,7 +66,8 @@ class LoadedSeries:
 def load_series(directory: Path, track: str) -> LoadedSeries:
     """Read a track's series and every patch it lists; refuse duplicate slugs."""
     series = read_series(directory)
-    patches, seen = [], {}
+    patches: list[LoadedPatch] = []
+    seen: dict[str, str] = {}
     for entry in series.entries:
         loaded = load_patch(directory, entry)
         if entry.slug in seen:
@@ -212,7 +213,7 @@ def fast_tree(store, tree: str, patch: LoadedPatch) -> str | None:
             return None
         found = _regular_file(store, tree, item.old_path)
         data = fastapply.apply_file(found[1], item) if found is not None else None
-        if data is None:
+        if found is None or data is None:
             return None
         if item.new_path is None:
             if data:

@@ -288,7 +288,8 @@ def render_file(git: Git, commit: QueueCommit, patch: LoadedPatch | None,
     if diff is None:
         diff = git.commit_diffs([commit.sha]).get(commit.sha, b"")
     original = patch.file if patch is not None else None
-    same = original is not None and desc.message() == original.description.message() \
+    same = patch is not None and original is not None \
+        and desc.message() == original.description.message() \
         and desc.author_name == patch.identity("").name \
         and desc.author_email == patch.identity("").email
     return patchfile.render(desc, diff, original, same)

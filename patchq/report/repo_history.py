@@ -200,9 +200,9 @@ def replay(root: Path, before: str = "") -> list[Snapshot]:
         drafts = {path.split("/")[1] for path in state.files
                   if path.startswith(f"{DRAFTS_DIR}/") and path.count("/") >= 2}
         inputs = []
-        for name, table, files in tracks:
+        for name, table, track_files in tracks:
             patches = []
-            for entry, blob in files:
+            for entry, blob in track_files:
                 key = (blob, entry.strip, entry.name)
                 if key not in parsed:
                     parsed[key] = patch_input(entry.name, entry.slug, blobs[blob], entry.strip)
