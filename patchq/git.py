@@ -161,7 +161,11 @@ class Git(Refs):
 
     def commit_info(self, commit: str) -> tuple[str, tuple[str, ...], str, str]:
         """(tree, parents, author line without date, message) of a commit."""
-        raw = self.run("cat-file", "commit", commit).stdout.decode("utf-8", "surrogateescape")
+        found = self.read_object(commit + "^{commit}") if commit[:1] != "-" else None
+        if found is None:
+            raise GitError(f"{commit!r} names no commit in {self.path}",
+                           "fetch it or check the name")
+        raw = found[1].decode("utf-8", "surrogateescape")
         header, _, message = raw.partition("\n\n")
         tree, parents, author = "", [], ""
         for line in header.splitlines():

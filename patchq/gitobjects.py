@@ -80,7 +80,11 @@ class BatchReader:
 
     def read_many(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """(type, data) of each object, None for one that is not there."""
-        out: list[tuple[str, bytes] | None] = []
+        return [None if found is None else found[1:] for found in self.lookup(names)]
+
+    def lookup(self, names: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+        """(id, type, data) of each object, None for one that is not there."""
+        out: list[tuple[str, str, bytes] | None] = []
         for start in range(0, len(names), 500):
             chunk = names[start:start + 500]
             try:
@@ -94,7 +98,7 @@ class BatchReader:
                 parts = self._out.readline().decode("utf-8", "surrogateescape").split()
                 if len(parts) == 3 and parts[2].isdigit():
                     data = self._out.read(int(parts[2]) + 1)[:-1]
-                    out.append((parts[1], data))
+                    out.append((parts[0], parts[1], data))
                 elif parts and parts[-1] in ("missing", "ambiguous"):
                     out.append(None)
                 else:

@@ -100,7 +100,12 @@ class Refs(GitBase):
         return self.run("merge-base", "--is-ancestor", a, b, ok=(0, 1)).status == 0
 
     def tree_of(self, commit: str) -> str:
-        return self.out("rev-parse", commit + "^{tree}")
+        """The tree id of a commit (or of a tree, a tag...), through the object reader."""
+        found = self.reader().lookup([commit + "^{tree}"])[0] if commit[:1] != "-" else None
+        if found is None:
+            raise GitError(f"{commit!r} names no tree in {self.path}",
+                           "fetch it or check the name")
+        return found[0]
 
     def commit_date(self, commit: str) -> str:
         return self.out("log", "-1", "--format=%ct +0000", commit)
