@@ -11,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import weakref
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ class BatchReader:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._in: IO[bytes] = self._proc.stdin
         self._out: IO[bytes] = self._proc.stdout
+        # stopped when the reader goes (or patchq exits) even if nobody calls close
+        self._stop = weakref.finalize(self, _stop_reader, self._proc)
 
     def read_many(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """(type, data) of each object, None for one that is not there."""
@@ -110,10 +113,15 @@ class BatchReader:
         return self.read_many([name])[0]
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._in.close()
-            self._proc.wait()
-        self._out.close()
+        self._stop()
+
+
+def _stop_reader(proc: subprocess.Popen[bytes]) -> None:
+    """End a ``cat-file --batch``: it exits at the end of its input."""
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+    proc.wait()
 
 
 @dataclass(frozen=True)
