@@ -143,45 +143,40 @@ def build(git: Git, base: str, patches: Sequence[LoadedPatch], *, keep_going: bo
     in-process); any other patch goes to ``git apply --cached`` in a scratch index, with the
     3-way fallback. The commits are the same either way.
     """
-    from .git import ObjectStore
-
     result = BuildResult(base=base)
     fallback_date = fallback_date or git.commit_date(base)
     parent = base
     tree = git.tree_of(base)
-    store = ObjectStore(git)
-    try:
-        for number, patch in enumerate(patches, 1):
-            if progress:
-                progress(number, len(patches), patch.slug)
-            how = "empty"
-            notes: tuple[str, ...] = ()  # how a fuzzy apply went
-            if not patch.file.is_empty:
-                refused = validate.patch_problems(patch.file.raw, patch.file.diff,
-                                                  patch.entry.strip)
-                new_tree = None if refused else fast_tree(store, tree, patch)
-                how = "clean"
-                if new_tree is None:
-                    try:
-                        if refused:  # what git refuses, the in-process apply refuses too
-                            raise ApplyError(f"{patch.slug}: {refused[0]}", slug=patch.slug,
-                                             details=refused[0])
-                        how, new_tree = git_tree(git, tree, patch)
-                    except ApplyError as exc:
-                        fuzzy = None if refused else fuzzy_tree(store, tree, patch)
-                        if fuzzy is None:
-                            if not (keep_going or stop):
-                                raise
-                            result.failed.append(exc)
-                            if stop:
-                                break
-                            continue
-                        how, (new_tree, notes) = "fuzzy", fuzzy
-                tree = new_tree
-            parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
-            result.applied.append(Applied(patch.slug, parent, how, notes))
-    finally:
-        store.close()
+    store = git.objects
+    for number, patch in enumerate(patches, 1):
+        if progress:
+            progress(number, len(patches), patch.slug)
+        how = "empty"
+        notes: tuple[str, ...] = ()  # how a fuzzy apply went
+        if not patch.file.is_empty:
+            refused = validate.patch_problems(patch.file.raw, patch.file.diff,
+                                              patch.entry.strip)
+            new_tree = None if refused else fast_tree(store, tree, patch)
+            how = "clean"
+            if new_tree is None:
+                try:
+                    if refused:  # what git refuses, the in-process apply refuses too
+                        raise ApplyError(f"{patch.slug}: {refused[0]}", slug=patch.slug,
+                                         details=refused[0])
+                    how, new_tree = git_tree(git, tree, patch)
+                except ApplyError as exc:
+                    fuzzy = None if refused else fuzzy_tree(store, tree, patch)
+                    if fuzzy is None:
+                        if not (keep_going or stop):
+                            raise
+                        result.failed.append(exc)
+                        if stop:
+                            break
+                        continue
+                    how, (new_tree, notes) = "fuzzy", fuzzy
+            tree = new_tree
+        parent = store.commit(tree, [parent], patch.message(), patch.identity(fallback_date))
+        result.applied.append(Applied(patch.slug, parent, how, notes))
     return result
 
 

@@ -2,9 +2,9 @@
 in a series (a dropped patch's subject), and, for ``patchq report --replay``, the series and
 the map as every commit left them, rebuilt into history snapshots.
 
-git runs only through :mod:`patchq.git` (``Git.out`` and one ``git cat-file --batch`` of
-:class:`~patchq.git.ObjectStore`). A patch repo that is not a git repository (or has no commit)
-has no such history: nothing is read, nothing fails.
+git runs only through :mod:`patchq.git` (its named methods and the repository's one
+``git cat-file --batch``). A patch repo that is not a git repository (or has no commit) has no
+such history: nothing is read, nothing fails.
 
 Replay reads ``git log --first-parent --raw`` of ``series/`` and ``upstream_map.toml`` once,
 keeps the last commit of each day, reads every distinct blob once and parses every distinct
@@ -50,15 +50,9 @@ def open_repo(root: Path) -> Any:
 
 def _read(git: Any, names: list[str]) -> dict[str, bytes]:
     """Blobs by name (a sha or ``REV:PATH``), in one ``cat-file --batch``."""
-    from ..git import ObjectStore
-
     if not names:
         return {}
-    store = ObjectStore(git)
-    try:
-        return {name: data for name, (_, data) in zip(names, store.read_many(names))}
-    finally:
-        store.close()
+    return {name: data for name, (_, data) in zip(names, git.objects.read_many(names))}
 
 
 def last_committed(root: Path, wanted: Mapping[str, Iterable[str]]
