@@ -16,12 +16,10 @@ class Refs(GitBase):
 
     def rev_parse(self, ref: str) -> str | None:
         """The commit id ``ref`` names, or None."""
-        if ref.startswith("-"):
+        if ref.startswith("-") or not ref or "\n" in ref or "\r" in ref:
             return None
-        res = self.run("rev-parse", "-q", "--verify", "--end-of-options", ref + "^{commit}",
-                       ok=(0, 1, 128))
-        sha = res.stdout.decode().strip()
-        return sha if res.status == 0 and sha else None
+        found = self.reader().lookup([ref + "^{commit}"])[0]  # as rev-parse --verify
+        return found[0] if found is not None else None
 
     def resolve(self, ref: str, what: str = "ref") -> str:
         """The commit a user-given revision names; refused when it could be read as an option
