@@ -1,4 +1,4 @@
-"""nox sessions: tests on every Python present, lint, benchmarks."""
+"""nox sessions: tests on every Python present, lint, typecheck, benchmarks."""
 
 import nox
 
@@ -16,6 +16,12 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", "patchq", "tests", "benchmarks")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("mypy", "--ignore-missing-imports", "patchq")
 
 
 @nox.session

@@ -109,19 +109,19 @@ def render_series(old: SeriesFile, entries: list[SeriesEntry]) -> str:
     out: list[str] = []
     first_slot: int | None = None
     for line in old.lines:
-        entry = _parse_line(line)
-        if entry is None:
+        old_entry = _parse_line(line)
+        if old_entry is None:
             out.append(line)
             continue
         if first_slot is None:
             first_slot = len(out)
-        if entry.name not in by_name:
+        if old_entry.name not in by_name:
             continue
         if following.get(None):
             out.extend(e.line() for e in following.pop(None))
-        new = by_name[entry.name]
-        out.append(line if new == entry else new.line())
-        out.extend(e.line() for e in following.get(entry.name, []))
+        new = by_name[old_entry.name]
+        out.append(line if new == old_entry else new.line())
+        out.extend(e.line() for e in following.get(old_entry.name, []))
     if following.get(None):  # no entry was kept: new ones go where the old list started
         at = len(out) if first_slot is None else first_slot
         out[at:at] = [e.line() for e in following[None]]

@@ -336,7 +336,8 @@ def render_file(git: Git, commit: QueueCommit, patch: LoadedPatch | None,
     if diff is None:
         diff = git.commit_diffs([commit.sha]).get(commit.sha, b"")
     original = patch.file if patch is not None else None
-    same = original is not None and desc.message() == original.description.message() \
+    same = patch is not None and original is not None \
+        and desc.message() == original.description.message() \
         and desc.author_name == patch.identity("").name \
         and desc.author_email == patch.identity("").email
     return patchfile.render(desc, diff, original, same)
@@ -358,8 +359,8 @@ def series_after_render(loaded: LoadedSeries, slugs: Sequence[str]) -> bytes | N
 
 def queue_commit(git: Git, sha: str) -> QueueCommit:
     """One commit read the way the queue reads its commits."""
-    parents = git.out("rev-list", "--parents", "-n", "1", sha).split()
-    parent = parents[1] if len(parents) > 1 else sha
+    parents = git.parents(sha)
+    parent = parents[0] if parents else sha
     found = git.queue_commits(parent, sha)
     if len(found) != 1:
         raise GitError(f"cannot read commit {sha[:12]}")

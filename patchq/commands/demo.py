@@ -46,7 +46,7 @@ def build_sample(directory: Path | None) -> Sample:
     upstream = root / "cpython"
     git = Git.init(upstream)
     git.fast_import(data.joinpath("upstream.fi").read_bytes())
-    git.run("checkout", "-q", "-f", "main")
+    git.force_checkout("main")
     incoming = root / "pyodide-cpython-patches"
     incoming.mkdir()
     for item in sorted(data.joinpath("patches").iterdir(), key=lambda p: p.name):

@@ -174,9 +174,8 @@ def resolve_target(ws: Workspace, git: Git, target: str) -> tuple[str, str]:
     url = ws.upstream_get("url")
     refs = []
     if url:
-        for remote in git.out("remote").split():
-            res = git.run("remote", "get-url", "--", remote, ok=(0, 2, 128))
-            if res.status == 0 and res.stdout.decode().strip() == url:
+        for remote in git.remotes():
+            if git.remote_url(remote) == url:
                 refs.append(f"refs/remotes/{remote}/{target}")
     refs += [f"refs/heads/{target}", f"refs/remotes/origin/{target}"]
     for ref in refs:
@@ -270,11 +269,10 @@ def _downstream_link(ws: Workspace, patch_path: Path) -> str:
         return f"{base}/{rel}"
     try:
         repo = Git(ws.root)
-        res = repo.run("remote", "get-url", "origin", ok=(0, 2, 128))
-        top = Path(repo.out("rev-parse", "--show-toplevel"))
+        url = repo.remote_url("origin") or ""
+        top = Path(repo.top_level())
     except (GitError, OSError):
         return ""
-    url = res.stdout.decode("utf-8", "replace").strip() if res.status == 0 else ""
     match = re.match(r"^(?:https://|git@|ssh://git@)(github\.com|gitlab\.com)[:/]"
                      r"([\w.-]+/[\w.-]+?)(?:\.git)?/?$", url)
     if not match:

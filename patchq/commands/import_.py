@@ -147,7 +147,7 @@ def _mbox_source(path: Path) -> _Source:
     if not data.startswith(b"From "):  # one patch file, not an mbox: keep its name
         return _Source("file", {check_relative(path.name): data}, None)
     messages = split_mbox(data)
-    files = {}
+    files: dict[str, bytes] = {}
     covers = empty = 0
     for number, message in enumerate(messages, 1):
         parsed = patchfile.parse(message, f"patch-{number}")
@@ -303,7 +303,8 @@ def _import_series(ws: Workspace, source: str, track: str, base: str, name_from:
         else:
             files = _rename_by_subject(files)
         series_text = None
-    parsed, slugs = {}, {}
+    parsed: dict[str, patchfile.PatchFile] = {}
+    slugs: dict[str, str] = {}
     strips = {e.name: e.strip for e in read_series(Path(source).expanduser()).entries} \
         if src.kind == "quilt" and series_text is not None else {}
     for name, data in files.items():

@@ -30,8 +30,7 @@ def check_repo_name(value: str, option: str) -> str:
 
 
 def _remote_url(git: Git) -> str:
-    res = git.run("remote", "get-url", "origin", ok=(0, 2, 128))
-    return res.stdout.decode("utf-8", "replace").strip() if res.status == 0 else ""
+    return git.remote_url("origin") or ""
 
 
 def _github_from_url(url: str) -> str:

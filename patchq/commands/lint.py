@@ -25,7 +25,8 @@ def _load(ws: Workspace, track: str, problems: list[Problem]) -> LoadedSeries | 
         code = "bad-series" if (directory / "series").is_file() else "no-series"
         problems.append(Problem(track, code, exc.message))
         return None
-    patches, seen = [], {}
+    patches: list[LoadedPatch] = []
+    seen: dict[str, str] = {}
     for entry in series.entries:
         try:
             check_relative(entry.name)

@@ -107,12 +107,13 @@ def port(ws: Workspace, name: str, source: str, target: str,
             raise StateError(f"{target}'s queue already has the change of {patch.slug} (the "
                              "patch applies in reverse)",
                              f"nothing to port (see `patchq compare {source} {target}`)")
-        if pushed.failed is not None and not stack.checked_out:
+        if pushed.error is not None and not stack.checked_out:
             raise StateError(f"{patch.slug} does not apply on {stack.branch} "
                              f"({pushed.error.details})",
                              f"check out {target}'s queue (`git -C {git.path} switch "
                              f"{stack.branch}`) and port again to resolve the conflict there")
         data, how, refreshed = patch.file.raw, "", False
+        stopped: dict | None = None
         change = stack_tx.Change("port", target, stack.branch, stack.tip, pushed.tip(stack.tip),
                                  stack_tx.KEEP,
                                  manifest_keep=[a.commit.sha for a in stack.applied],
@@ -131,10 +132,11 @@ def port(ws: Workspace, name: str, source: str, target: str,
                 entry = SeriesEntry(file_name, 1, patch.entry.options)  # a git diff now
             change.manifest[item.commit] = file_digest(data)
         else:
-            change.then = {"verb": "push", "phase": "applying", "track": target,
-                           "branch": stack.branch, "slug": new_slug, "target": new_slug,
-                           "tip": stack.tip, "resume": resume, "hint": stopped_hint(new_slug),
-                           "created": may_create(git, patch)}
+            stopped = change.then = {"verb": "push", "phase": "applying", "track": target,
+                                     "branch": stack.branch, "slug": new_slug,
+                                     "target": new_slug, "tip": stack.tip, "resume": resume,
+                                     "hint": stopped_hint(new_slug),
+                                     "created": may_create(git, patch)}
         change.write(git, path, data)
         entries.insert(position, entry)
         text = render_series(stack.loaded.series, entries)
@@ -147,8 +149,8 @@ def port(ws: Workspace, name: str, source: str, target: str,
         result = PortResult(patch.slug, new_slug, source, target, path, how, refreshed,
                             top=new_slug if how else (stack.top.slug if stack.top else None),
                             recovered=recovered)
-        if pushed.failed is not None:
-            result.stop = stop_in_work_tree(ws, change.then)
+        if stopped is not None:
+            result.stop = stop_in_work_tree(ws, stopped)
         return result
 
 

@@ -105,8 +105,8 @@ def stacked_chart(title: str, dates: list[str], bands: list[tuple[str, str, list
                 out.append(f'<polygon class="band" points="{upper} {lower}" '
                            f'fill="var(--{state})"><title>{tip}</title></polygon>')
         below = above
-    for day, text in markers:
-        mx = x(date.fromisoformat(day).toordinal())
+    for marker_day, text in markers:
+        mx = x(date.fromisoformat(marker_day).toordinal())
         anchor, tx = ("end", mx - 4) if mx > LEFT + inner_w / 2 else ("start", mx + 4)
         out.append(f'<line class="marker" x1="{mx:.1f}" y1="{TOP - 4}" x2="{mx:.1f}" '
                    f'y2="{base_y}"/>')

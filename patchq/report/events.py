@@ -69,7 +69,7 @@ def _base_event(track: TrackInput, baseline: SnapshotTrack | None, rebased: bool
 def _carried(row: PatchRow, baseline: SnapshotTrack | None, cutoff: str, first_since: str,
              rebased: bool) -> Event | None:
     was = baseline.patches.get(row.slug, "") if baseline is not None else ""
-    common = {"track": row.track, "slug": row.slug, "subject": row.subject, "file": row.file,
+    common: dict[str, Any] = {"track": row.track, "slug": row.slug, "subject": row.subject, "file": row.file,
               "was": was, "now": row.category, "lines": row.lines, "outcome": row.outcome,
               "pr": row.pr, "pr_merged_at": row.pr_merged_at,
               "pr_merge_commit": row.pr_merge_commit}

@@ -179,7 +179,11 @@ def parse_history(data: str | bytes) -> tuple[list[Snapshot], list[HistoryProble
     """
     snapshots: list[Snapshot] = []
     problems: list[HistoryProblem] = []
-    raw_lines = data.split(b"\n") if isinstance(data, bytes) else data.split("\n")
+    raw_lines: list[bytes | str] = []
+    if isinstance(data, bytes):
+        raw_lines.extend(data.split(b"\n"))
+    else:
+        raw_lines.extend(data.split("\n"))
     for number, raw in enumerate(raw_lines, 1):
         if isinstance(raw, bytes):
             try:

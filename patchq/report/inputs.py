@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 
 from ..errors import SeriesError
+from ..model import FileStat
 from ..patchfile import PatchFile, diff_stats, parse
 from .model import PatchInput
 
@@ -32,7 +33,8 @@ def day_of(rfc2822: str) -> str:
 
 def from_parsed(name: str, slug: str, parsed: PatchFile, strip: int = 1,
                 has_draft: bool = False) -> PatchInput:
-    problem, stats = "", ()
+    problem = ""
+    stats: tuple[FileStat, ...] = ()
     if not parsed.is_empty:
         try:
             stats = diff_stats(parsed.diff, strip)

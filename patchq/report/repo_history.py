@@ -2,9 +2,9 @@
 in a series (a dropped patch's subject), and, for ``patchq report --replay``, the series and
 the map as every commit left them, rebuilt into history snapshots.
 
-git runs only through :mod:`patchq.git` (``Git.out`` and one ``git cat-file --batch`` of
-:class:`~patchq.git.ObjectStore`). A patch repo that is not a git repository (or has no commit)
-has no such history: nothing is read, nothing fails.
+git runs only through :mod:`patchq.git` (its named methods and the repository's one
+``git cat-file --batch``). A patch repo that is not a git repository (or has no commit) has no
+such history: nothing is read, nothing fails.
 
 Replay reads ``git log --first-parent --raw`` of ``series/`` and ``upstream_map.toml`` once,
 keeps the last commit of each day, reads every distinct blob once and parses every distinct
@@ -50,29 +50,9 @@ def open_repo(root: Path) -> Any:
 
 def _read(git: Any, names: list[str]) -> dict[str, bytes]:
     """Blobs by name (a sha or ``REV:PATH``), in one ``cat-file --batch``."""
-    from ..git import ObjectStore
-
     if not names:
         return {}
-    store = ObjectStore(git)
-    try:
-        return {name: data for name, (_, data) in zip(names, store.read_many(names))}
-    finally:
-        store.close()
-
-
-def _entries(git: Any, *args: str) -> list[tuple[str, str]]:
-    """(path, blob) of ``git ls-tree -r -z ARGS``."""
-    out = git.run("ls-tree", "-r", "-z", *args).stdout
-    entries = []
-    for item in out.split(b"\0"):
-        if not item:
-            continue
-        meta, path = item.split(b"\t", 1)
-        parts = meta.split()
-        if parts[1] == b"blob":
-            entries.append((path.decode("utf-8", "surrogateescape"), parts[2].decode()))
-    return entries
+    return {name: data for name, (_, data) in zip(names, git.objects.read_many(names))}
 
 
 def last_committed(root: Path, wanted: Mapping[str, Iterable[str]]
@@ -88,15 +68,14 @@ def last_committed(root: Path, wanted: Mapping[str, Iterable[str]]
     try:
         for track, slugs in wanted.items():
             directory = f"{SERIES_DIR}/{track}/"
-            for path, blob in _entries(git, "HEAD", "--", directory):
+            for path, blob in git.blob_entries("HEAD", directory):
                 slug = slug_of(path)
                 if slug in slugs and "/" not in path[len(directory):]:
                     names.setdefault((track, slug), (path[len(directory):], blob))
             missing = {s for s in slugs if (track, s) not in names}
             if not missing:
                 continue
-            log = git.run("log", "--format=%x01%H", "--diff-filter=D", "--name-only", "-z",
-                          "--", directory).stdout.decode("utf-8", "surrogateescape")
+            log = git.deletions_log(directory)
             commit = ""
             for token in log.split("\0"):
                 token = token.strip("\n")
@@ -128,9 +107,7 @@ class CommitState:
 def commit_states(git: Any) -> list[CommitState]:
     """The last commit of each day that changed ``series/`` or the map, oldest first, with
     every file of them it left (first parent only: a merge counts as one change)."""
-    log = git.run("log", "--first-parent", "--reverse", "--format=%x01%H %ct", "--raw",
-                  "--no-abbrev", "--no-renames", "--diff-merges=first-parent", "-z", "--",
-                  f"{SERIES_DIR}/", f"{DRAFTS_DIR}/", MAP_NAME).stdout.decode("utf-8", "surrogateescape")
+    log = git.first_parent_log(f"{SERIES_DIR}/", f"{DRAFTS_DIR}/", MAP_NAME)
     files: dict[str, str] = {}
     by_day: dict[str, CommitState] = {}
     commit, at = "", ""
@@ -217,9 +194,9 @@ def replay(root: Path, before: str = "") -> list[Snapshot]:
         drafts = {path.split("/")[1] for path in state.files
                   if path.startswith(f"{DRAFTS_DIR}/") and path.count("/") >= 2}
         inputs = []
-        for name, table, files in tracks:
+        for name, table, track_files in tracks:
             patches = []
-            for entry, blob in files:
+            for entry, blob in track_files:
                 key = (blob, entry.strip, entry.name)
                 if key not in parsed:
                     parsed[key] = patch_input(entry.name, entry.slug, blobs[blob], entry.strip)

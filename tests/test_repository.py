@@ -1,0 +1,84 @@
+"""The repository object: reads through one persistent cat-file, writes the ids git writes."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from helpers import commit, git, make_upstream
+
+from patchq import gitrun
+from patchq.errors import GitError
+from patchq.git import Git, Identity, quarantine, write_blob
+
+WHO = Identity("A U Thor", "author@example.invalid", "1700000000 +0100")
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    path = make_upstream(tmp_path / "cpython")
+    commit(path, {"README.rst": "This is Python 2\n"}, "Second")
+    return path
+
+
+def test_reads_within_a_command_start_no_git_process_each(upstream, monkeypatch):
+    repo = Git(upstream)
+    head = git(upstream, "rev-parse", "HEAD")
+    tree, parent = git(upstream, "rev-parse", "HEAD^{tree}"), git(upstream, "rev-parse", "HEAD~1")
+    started = []
+    real = subprocess.Popen
+
+    def counting(*args, **kw):
+        started.append(args[0])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    for _ in range(5):
+        assert repo.read_blob(head, "README.rst") == b"This is Python 2\n"
+        assert repo.read_blob("HEAD~1", "README.rst") == b"This is Python\n"
+        assert repo.read_blob(head, "no/such/file") is None
+        assert repo.tree_of(head) == tree
+        assert repo.commit_info(head)[1] == (parent,)
+        assert repo.path_exists(head, "Lib/platform.py")
+    assert started == [["git", "cat-file", "--batch"]]
+
+
+def test_a_missing_object_keeps_the_reader_in_step(upstream):
+    reader = Git(upstream).reader()
+    found = reader.read_many(["0" * 40, "HEAD:README.rst", "HEAD:nothing here", "HEAD"])
+    assert found[0] is None and found[2] is None
+    assert found[1] == ("blob", b"This is Python 2\n")
+    assert found[3] is not None and found[3][0] == "commit"
+
+
+def test_the_writer_gives_the_ids_git_gives(upstream):
+    repo = Git(upstream)
+    data = b"some bytes\n\x00and a NUL\n"
+    blob = write_blob(repo, data)
+    assert blob == git(upstream, "hash-object", "--stdin", input=data)
+    assert blob.algorithm == "sha1" and git(upstream, "cat-file", "-t", blob) == "blob"
+    tree = repo.tree_of("HEAD")
+    made = repo.commit_tree(tree, [repo.resolve("HEAD")], "Made here\n", WHO)
+    env = {"GIT_AUTHOR_NAME": WHO.name, "GIT_AUTHOR_EMAIL": WHO.email,
+           "GIT_AUTHOR_DATE": WHO.date, "GIT_COMMITTER_NAME": WHO.name,
+           "GIT_COMMITTER_EMAIL": WHO.email, "GIT_COMMITTER_DATE": WHO.date}
+    by_git = subprocess.run(["git", "commit-tree", tree, "-p", "HEAD", "-m", "Made here"],
+                            cwd=upstream, env={**gitrun.os.environ, **env}, check=True,
+                            capture_output=True).stdout.decode().strip()
+    assert made == by_git
+    git(upstream, "fsck", "--no-dangling")
+
+
+def test_objects_written_in_a_quarantine_go_with_it(upstream):
+    repo = Git(upstream)
+    outside = repo.objects
+    with quarantine(repo):
+        inside = repo.objects
+        assert inside is not outside
+        blob = write_blob(repo, b"only in the quarantine\n")
+        assert repo.read_object(blob) == ("blob", b"only in the quarantine\n")
+        assert repo.read_blob("HEAD", "README.rst") == b"This is Python 2\n"  # alternates
+    assert repo.objects is outside
+    assert repo.read_object(blob) is None
+    with pytest.raises(GitError):
+        repo.tree_of(blob)
