@@ -376,3 +376,41 @@ def stat(item: FilePatch) -> FileStat:
     if item.binary:
         return FileStat(item.path, item.added, item.removed, "binary")
     return FileStat(item.new_path, item.added, item.removed, "modified")
+
+
+_SECTION = re.compile(rb"^(?:commit ([0-9a-f]{40})\b.*|diff --git (.*))$", re.MULTILINE)
+
+
+def parse_log(data: bytes, paths: set[str] | None = None
+              ) -> list[tuple[str, tuple[FilePatch, ...]]]:
+    """git's own diff output (``log -p``, ``diff-tree -p``, with ``commit <sha>`` lines) as
+    (commit, files), read tolerantly; output without commit lines gives one commit named "".
+    With ``paths``, files touching none of them are skipped unread (a range of thousands of
+    commits is read for the few files the patches touch).
+
+    >>> log = (b"commit " + b"1" * 40 + b"\\ndiff --git a/x b/x\\n--- a/x\\n+++ b/x\\n"
+    ...        b"@@ -1,2 +1,2 @@\\n a\\n-b\\n+c\\n")
+    >>> [(sha[:4], [(f.path, [h.tagged for h in f.hunks]) for f in files])
+    ...  for sha, files in parse_log(log)]
+    [('1111', [('x', [((32, b'a'), (45, b'b'), (43, b'c'))])])]
+    """
+    commits: list[tuple[str, list[FilePatch]]] = []
+    files: list[FilePatch] = []
+    marks = list(_SECTION.finditer(data))
+    for number, mark in enumerate(marks):
+        if mark.group(1) is not None:
+            files = []
+            commits.append((mark.group(1).decode(), files))
+            continue
+        if paths is not None:
+            names = _git_names(mark.group(0), 1)
+            if "old_path" in names and names["old_path"] not in paths and \
+                    names["new_path"] not in paths:
+                continue
+        if not commits:
+            commits.append(("", files))
+        end = marks[number + 1].start() if number + 1 < len(marks) else len(data)
+        for item in parse(data[mark.start():end], 1, tolerant=True):
+            if paths is None or item.old_path in paths or item.new_path in paths:
+                files.append(item)
+    return [(sha, tuple(items)) for sha, items in commits]
