@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from .model import FileStat
 
@@ -33,6 +32,7 @@ _SPACE, _MINUS, _PLUS, _BACKSLASH = ord(" "), ord("-"), ord("+"), ord("\\")
 _OCTAL = re.compile(rb"\\([0-7]{3}|.)")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b",
             b"f": b"\f", b"r": b"\r", b"v": b"\v"}
+_PLAIN = frozenset((b" ", b"-", b"+"))
 _BINARY_FILES = re.compile(rb"^Binary files (.+) and (.+) differ")
 
 
@@ -53,11 +53,57 @@ class Hunk:
     new_start: int
     new_count: int
     lines: tuple[bytes, ...]
-    kinds: tuple[bytes, ...]
-    old: tuple[bytes, ...]  # context and removed lines
-    new: tuple[bytes, ...]  # context and added lines
-    leading: int = 0  # context lines before the first change
-    trailing: int = 0  # context lines after the last change
+
+    # the sides are read when first asked for (detection reads only :attr:`tagged`), and
+    # kept in the instance's __dict__ (functools.cached_property takes a lock per call)
+
+    def _sides(self) -> tuple:
+        sides = self.__dict__.get("_sides_")
+        if sides is None:
+            body = self.lines
+            kinds = tuple([line[:1] for line in body])
+            if _PLAIN.issuperset(kinds):
+                old = tuple([line[1:] for line in body if line[0] != _PLUS])
+                new = tuple([line[1:] for line in body if line[0] != _MINUS])
+            else:
+                kinds, old, new = _marked_sides(body)
+            leading = trailing = 0
+            for kind in kinds:
+                if kind != b" ":
+                    break
+                leading += 1
+            if leading < len(kinds):
+                for kind in reversed(kinds):
+                    if kind != b" ":
+                        break
+                    trailing += 1
+            sides = self.__dict__["_sides_"] = (kinds, old, new, leading, trailing)
+        return sides
+
+    @property
+    def kinds(self) -> tuple[bytes, ...]:
+        """b" ", b"-" or b"+" per line of a side."""
+        return self._sides()[0]
+
+    @property
+    def old(self) -> tuple[bytes, ...]:
+        """Context and removed lines."""
+        return self._sides()[1]
+
+    @property
+    def new(self) -> tuple[bytes, ...]:
+        """Context and added lines."""
+        return self._sides()[2]
+
+    @property
+    def leading(self) -> int:
+        """Context lines before the first change."""
+        return self._sides()[3]
+
+    @property
+    def trailing(self) -> int:
+        """Context lines after the last change (0 for a hunk of context alone)."""
+        return self._sides()[4]
 
     @property
     def label(self) -> str:
@@ -83,12 +129,16 @@ class Hunk:
         """Does a side of the hunk end without a newline?"""
         return any(line.startswith(b"\\") for line in self.lines)
 
-    @cached_property
+    @property
     def tagged(self) -> tuple[tuple[int, bytes], ...]:
         """(tag, text) per line, text without its ending and trailing blanks: tag is
         ``ord(" ")``, ``ord("-")`` or ``ord("+")`` (what detection compares)."""
-        return tuple((_SPACE if line in (b"\n", b"\r\n") else line[0], line[1:].rstrip())
-                     for line in self.lines if line[:1] != b"\\")
+        tagged = self.__dict__.get("_tagged_")
+        if tagged is None:
+            tagged = self.__dict__["_tagged_"] = tuple(
+                [(_SPACE if line in (b"\n", b"\r\n") else line[0], line[1:].rstrip())
+                 for line in self.lines if line[0] != _BACKSLASH])
+        return tagged
 
 
 @dataclass(frozen=True)
@@ -171,13 +221,12 @@ def strip_name(name: bytes, strip: int) -> str | None:
 def _hunk(lines: list[bytes], at: int, match: re.Match, tolerant: bool) -> tuple[Hunk, int]:
     """The hunk whose header ``match`` read at ``lines[at - 1]``, and the line after it.
 
-    Two passes: one finds where the hunk ends (its line counts), one builds the two sides
-    (list comprehensions; a hunk with marker or bare empty lines takes the slower path)."""
+    One pass finds where the hunk ends (its line counts); its sides are built when first
+    asked for (:attr:`Hunk.old`)."""
     old_count = int(match.group(2)) if match.group(2) is not None else 1
     new_count = int(match.group(4)) if match.group(4) is not None else 1
     old_left, new_left = old_count, new_count
     start, end = at, len(lines)
-    plain = True
     while at < end and (old_left > 0 or new_left > 0 or lines[at][0] == _BACKSLASH):
         line = lines[at]
         tag = line[0]
@@ -189,11 +238,10 @@ def _hunk(lines: list[bytes], at: int, match: re.Match, tolerant: bool) -> tuple
         elif tag == _PLUS:
             new_left -= 1
         elif tag == _BACKSLASH:
-            plain = False
+            pass
         elif line == b"\n" or line == b"\r\n":  # an empty context line whose space was lost
             old_left -= 1
             new_left -= 1
-            plain = False
         elif tolerant:
             break
         else:
@@ -201,29 +249,13 @@ def _hunk(lines: list[bytes], at: int, match: re.Match, tolerant: bool) -> tuple
         at += 1
     if not tolerant and (old_left or new_left):
         raise Unsupported("hunk line counts do not match")
-    body = lines[start:at]
-    if plain:
-        kinds = [line[:1] for line in body]
-        old = [line[1:] for line in body if line[0] != _PLUS]
-        new = [line[1:] for line in body if line[0] != _MINUS]
-    else:
-        kinds, old, new = _sides(body)
-    leading = trailing = 0
-    for kind in kinds:
-        if kind != b" ":
-            break
-        leading += 1
-    if leading < len(kinds):
-        for kind in reversed(kinds):
-            if kind != b" ":
-                break
-            trailing += 1
     hunk = Hunk(lines[start - 1], int(match.group(1)), old_count, int(match.group(3)), new_count,
-                tuple(body), tuple(kinds), tuple(old), tuple(new), leading, trailing)
+                tuple(lines[start:at]))
     return hunk, at
 
 
-def _sides(body: list[bytes]) -> tuple[list[bytes], list[bytes], list[bytes]]:
+def _marked_sides(body: tuple[bytes, ...]
+                  ) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
     """(kinds, old, new) of a hunk's lines that hold ``\\`` markers or bare empty lines."""
     old: list[bytes] = []
     new: list[bytes] = []
@@ -244,7 +276,7 @@ def _sides(body: list[bytes]) -> tuple[list[bytes], list[bytes], list[bytes]]:
         if kind != b"-":
             new.append(text)
         last = (old, new) if kind == b" " else (old,) if kind == b"-" else (new,)
-    return kinds, old, new
+    return tuple(kinds), tuple(old), tuple(new)
 
 
 @dataclass
