@@ -341,7 +341,6 @@ def parse(diff: bytes, strip: int = 1, tolerant: bool = False) -> tuple[FilePatc
     lines = split_lines(diff)
     files: list[_File] = []
     current: _File | None = None
-    pending: list[bytes] = []
     at, end = 0, len(lines)
     while at < end:
         line = lines[at]
@@ -350,9 +349,8 @@ def parse(diff: bytes, strip: int = 1, tolerant: bool = False) -> tuple[FilePatc
             match = HUNK_HEADER.match(line)
             if match:
                 if current is None:
-                    current = _File(pending, values={"old_path": None, "new_path": None})
+                    current = _File(values={"old_path": None, "new_path": None})
                     files.append(current)
-                    pending = []
                 hunk, at = _hunk(lines, at, match, tolerant)
                 current.hunks.append(hunk)
                 continue
@@ -364,9 +362,8 @@ def parse(diff: bytes, strip: int = 1, tolerant: bool = False) -> tuple[FilePatc
             plus = lines[at]
             at += 1
             if current is None or current.specs or current.hunks:
-                current = _File(pending, values={})
+                current = _File()
                 files.append(current)
-                pending = []
             old_spec = line[4:].split(b"\t", 1)[0].rstrip(b"\r\n")
             new_spec = plus[4:].split(b"\t", 1)[0].rstrip(b"\r\n")
             values = current.values
@@ -381,16 +378,13 @@ def parse(diff: bytes, strip: int = 1, tolerant: bool = False) -> tuple[FilePatc
         if current is None or current.hunks:
             if line.startswith(b"Binary files "):  # a plain ``diff -r`` binary file
                 names = _BINARY_FILES.match(line)
-                current = _File(pending + [line], values={"binary": True, "old_path": None,
-                                                          "new_path": None})
+                current = _File([line], values={"binary": True, "old_path": None,
+                                                "new_path": None})
                 if names:
                     current.values.update(old_path=strip_name(names.group(1), strip),
                                           new_path=strip_name(names.group(2), strip))
                 files.append(current)
-                pending = []
-            else:
-                pending.append(line)
-            continue
+            continue  # text between files
         current.header.append(line)
         if line.startswith(_META):
             _meta(line, current.values, strip)
