@@ -299,7 +299,7 @@ def _git_names(line: bytes, strip: int) -> dict:
     return {"old_path": strip_name(old, strip), "new_path": strip_name(b"b/" + new, strip)}
 
 
-def _meta(line: bytes, values: dict, strip: int) -> None:
+def _meta(line: bytes, values: dict) -> None:
     """What one extended header line says of its file."""
     if line.startswith(b"new file mode "):
         values["old_path"], values["new_mode"] = None, line[14:].strip().decode()
@@ -387,7 +387,7 @@ def parse(diff: bytes, strip: int = 1, tolerant: bool = False) -> tuple[FilePatc
             continue  # text between files
         current.header.append(line)
         if line.startswith(_META):
-            _meta(line, current.values, strip)
+            _meta(line, current.values)
     return tuple(_freeze(item) for item in files)
 
 
