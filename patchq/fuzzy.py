@@ -28,6 +28,7 @@ placed refuses the whole patch, naming the hunks. Every patch applied here says 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -83,7 +84,7 @@ class Refused(Exception):
 # -- placing one hunk ---------------------------------------------------------------------
 
 
-def _matches(image: list[bytes], at: int, pattern: list[bytes], skip_start: int,
+def _matches(image: list[bytes], at: int, pattern: Sequence[bytes], skip_start: int,
              skip_end: int, same) -> bool:
     end = len(pattern) - skip_end
     if at + skip_start < 0 or at + end > len(image):
@@ -150,7 +151,7 @@ def _with_ending(line: bytes, ending: bytes) -> bytes:
     return line.rstrip(b"\r\n") + ending
 
 
-def _place_all(image: list[bytes], hunks: list[Hunk], path: str, same,
+def _place_all(image: list[bytes], hunks: Sequence[Hunk], path: str, same,
                max_fuzz: int) -> tuple[list[int], list[Placement]] | list[int]:
     """Where every hunk starts, or the numbers of the hunks that go nowhere."""
     spots: list[int] = []
@@ -175,7 +176,7 @@ def _place_all(image: list[bytes], hunks: list[Hunk], path: str, same,
     return failed if failed else (spots, placements)
 
 
-def _render(image: list[bytes], hunks: list[Hunk], spots: list[int],
+def _render(image: list[bytes], hunks: Sequence[Hunk], spots: list[int],
             ending: bytes | None) -> bytes:
     """The file with every hunk applied at its spot. Context lines are never taken from the
     patch: they are the file's own lines, copied as the hunks go past them."""

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 
-_HUNK = re.compile(r"^@@+ [^@]* @@+ ?(.*)$")
+from .diff import HUNK_HEADER
+
 _DROP = ("index ", "similarity index ", "dissimilarity index ")
 
 
@@ -62,8 +62,7 @@ def normalized(diff: bytes, strip: int = 1) -> list[str]:
         if line.startswith(("--- ", "+++ ")):
             out.append(line[:4] + _path(line[4:], strip))
             continue
-        match = _HUNK.match(line)
-        if match:
+        if line.startswith("@@") and HUNK_HEADER.match(line.encode("utf-8", "surrogateescape")):
             out.append("@@")
             continue
         if line.startswith(("Index: ", "=====")):

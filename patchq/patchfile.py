@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.header import decode_header, make_header
 
+from .diff import split_lines
 from .errors import SeriesError
 from .model import Description, FileStat
 
@@ -75,15 +76,6 @@ class PatchFile:
             if key.lower() == low:
                 return value
         return None
-
-
-def split_lines(data: bytes) -> list[bytes]:
-    """Lines with their endings; only ``\\n`` ends a line (a CR stays in its line)."""
-    parts = data.split(b"\n")
-    out = [p + b"\n" for p in parts[:-1]]
-    if parts[-1]:
-        out.append(parts[-1])
-    return out
 
 
 def _is_diff_start(lines: list[bytes], i: int) -> bool:
@@ -303,7 +295,7 @@ def parse(data: bytes, fallback_subject: str = "") -> PatchFile:
 
 def diff_stats(diff: bytes, strip: int = 1) -> tuple[FileStat, ...]:
     """Files a diff touches with lines added and removed. A plain text diff is counted from
-    patchq's own apply parser (:mod:`patchq.fastapply`, a few times faster: `list` and the
+    the diff model as patchq's own apply takes it (:mod:`patchq.diff`, a few times faster: `list` and the
     report count every patch); anything it does not take (renames, binary, modes, quoted
     or unusual names, a malformed hunk) is parsed by unidiff. The fast path gives unidiff's
     results, but for one case it gets right: quilt's ``pkg.orig/F`` -> ``pkg/F`` is a
@@ -313,23 +305,13 @@ def diff_stats(diff: bytes, strip: int = 1) -> tuple[FileStat, ...]:
 
 
 def _fast_stats(diff: bytes, strip: int) -> tuple[FileStat, ...] | None:
+    from .diff import stat
     from .fastapply import Unsupported, parse
 
     try:
-        files = parse(diff, strip)
+        return tuple(stat(item) for item in parse(diff, strip))
     except Unsupported:
         return None
-    stats = []
-    for item in files:
-        kinds = [k for hunk in item.hunks for k in hunk.kinds]
-        added, removed = kinds.count(b"+"), kinds.count(b"-")
-        if item.old_path is None:
-            stats.append(FileStat(item.new_path or "", added, removed, "added"))
-        elif item.new_path is None:
-            stats.append(FileStat(item.old_path, added, removed, "removed"))
-        else:
-            stats.append(FileStat(item.new_path, added, removed, "modified"))
-    return tuple(stats)
 
 
 def unidiff_stats(diff: bytes, strip: int = 1) -> tuple[FileStat, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .diff import parse
 from .model import Outcome
 
 _INDEX = re.compile(rb"^index [0-9a-f]+\.\.[0-9a-f]+", re.MULTILINE)
@@ -26,27 +27,15 @@ class _File:
 
 
 def _parse(diff: bytes) -> list[_File]:
+    """The files of a git diff (from its first ``diff --git``): header lines but ``index``,
+    hunks as (@@ line, body), lines without their newline."""
     start = diff.find(b"diff --git ")
     if start < 0:
         return []
-    files: list[_File] = []
-    current: _File | None = None
-    for line in diff[start:].split(b"\n"):
-        if line.startswith(b"diff --git "):
-            current = _File(header=[line])
-            files.append(current)
-        elif current is None:
-            continue
-        elif line.startswith(b"@@"):
-            current.hunks.append((line, []))
-        elif current.hunks:
-            if line[:1] in (b" ", b"-", b"+", b"\\"):
-                current.hunks[-1][1].append(line)
-            elif line:
-                current.header.append(line)
-        elif not line.startswith(b"index "):
-            current.header.append(line)
-    return files
+    return [_File([line.rstrip(b"\n") for line in item.header if not line.startswith(b"index ")],
+                  [(h.header.rstrip(b"\n"), [line.rstrip(b"\n") for line in h.lines])
+                   for h in item.hunks])
+            for item in parse(diff[start:], tolerant=True)]
 
 
 def _changes(body: list[bytes]) -> tuple[bytes, ...]:
