@@ -36,6 +36,19 @@ class Refs(GitBase):
         return self.rev_parse(f"refs/heads/{branch}")
 
     def current_branch(self) -> str | None:
+        """The branch checked out (None when HEAD is detached). Read from the HEAD file, as
+        git keeps it (``ref: refs/heads/NAME``), without a process; anything else (a symbolic
+        link, a reftable repository's placeholder) asks ``git symbolic-ref``."""
+        try:
+            text = (self.git_dir / "HEAD").read_bytes().decode("utf-8", "surrogateescape")
+        except OSError:
+            text = ""
+        if text.startswith("ref: refs/heads/") and text.endswith("\n") and \
+                text.count("\n") == 1 and not text.startswith("ref: refs/heads/.invalid"):
+            return text[len("ref: refs/heads/"):-1]
+        if len(text) in (41, 65) and text.endswith("\n") and \
+                all(c in "0123456789abcdef" for c in text[:-1]):
+            return None  # detached
         res = self.run("symbolic-ref", "-q", "--short", "HEAD", ok=(0, 1))
         name = res.stdout.decode().strip()
         return name or None

@@ -82,3 +82,24 @@ def test_objects_written_in_a_quarantine_go_with_it(upstream):
     assert repo.read_object(blob) is None
     with pytest.raises(GitError):
         repo.tree_of(blob)
+
+
+def test_the_branch_checked_out_is_what_symbolic_ref_says(upstream, tmp_path):
+    """current_branch reads HEAD's file; it must agree with git in every state HEAD can be in:
+    a branch, a branch with slashes, detached, a linked worktree, an unborn branch."""
+    def symbolic(path) -> str | None:
+        res = subprocess.run(["git", "symbolic-ref", "-q", "--short", "HEAD"], cwd=path,
+                             capture_output=True, text=True, check=False)
+        return res.stdout.strip() or None
+
+    seen = []
+    git(upstream, "checkout", "-q", "-b", "patchq/3.13/x")
+    seen.append((Git(upstream).current_branch(), symbolic(upstream)))
+    git(upstream, "checkout", "-q", "--detach")
+    seen.append((Git(upstream).current_branch(), symbolic(upstream)))
+    git(upstream, "worktree", "add", "-q", "-b", "side", str(tmp_path / "wt"))
+    seen.append((Git(tmp_path / "wt").current_branch(), symbolic(tmp_path / "wt")))
+    git(upstream, "checkout", "-q", "--orphan", "unborn")
+    seen.append((Git(upstream).current_branch(), symbolic(upstream)))
+    assert seen == [("patchq/3.13/x", "patchq/3.13/x"), (None, None), ("side", "side"),
+                    ("unborn", "unborn")]
