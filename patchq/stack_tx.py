@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from . import crash
@@ -27,12 +28,20 @@ from .files import atomic_write, remove_stray_temps
 from .git import Git, blob_data, changed_paths, force_tree, reset_index, write_blob
 from .queue import Manifest, write_stack_record
 
-# work tree modes of a branch move (when the branch is checked out)
-KEEP = "keep"  # the work tree follows, local changes are refused (git reset --keep)
-FORCE = "force"  # the work tree and index become the new tree, local changes are discarded
-INDEX = "index"  # the index follows, the work tree stays (refresh: it already is the new tree)
-NONE = "none"  # only the ref moves (the new tip has the same tree)
-FILES = "files"  # no ref moves at all: only the files and the records (an export)
+
+class WorkTree(str, Enum):
+    """What a branch move does to the work tree when the branch is checked out (saved in the
+    journal by its value)."""
+
+    KEEP = "keep"  # the work tree follows, local changes are refused (git reset --keep)
+    FORCE = "force"  # the work tree and index become the new tree, local changes are discarded
+    INDEX = "index"  # the index follows, the work tree stays (refresh: it already is the new tree)
+    NONE = "none"  # only the ref moves (the new tip has the same tree)
+    FILES = "files"  # no ref moves at all: only the files and the records (an export)
+
+
+KEEP, FORCE, INDEX, NONE, FILES = (WorkTree.KEEP, WorkTree.FORCE, WorkTree.INDEX, WorkTree.NONE,
+                                   WorkTree.FILES)
 
 
 def crashpoint(step: str) -> None:
@@ -50,7 +59,7 @@ class Change:
     branch: str
     old_tip: str
     new_tip: str
-    work_tree: str = KEEP
+    work_tree: WorkTree = WorkTree.KEEP
     files: dict[str, str | None] = field(default_factory=dict)  # path -> blob id, None: delete
     manifest: dict[str, str] = field(default_factory=dict)  # commit -> digest of its file
     manifest_keep: list[str] = field(default_factory=list)  # the applied commits afterwards
@@ -104,7 +113,8 @@ def recover(git: Git) -> str | None:
     state = pqstore.current(git)
     if not state or state.get("phase") != "commit" or "change" not in state:
         return None
-    change = Change(**state["change"])
+    saved = dict(state["change"])
+    change = Change(**{**saved, "work_tree": WorkTree(saved.get("work_tree", "keep"))})
     _move_branch(git, change, recovering=True)
     _finish(git, change)
     return f"patchq {change.verb} of track {change.track}"
