@@ -56,7 +56,7 @@ def claim(git: Git, root: Path, branch: str, track: str) -> None:
 
 def _legacy(git: Git, branch: str, track: str) -> bool:
     """Built by a patchq that recorded no owner: the track's manifest names the branch."""
-    from .queue import Manifest
+    from .queuecache import Manifest
 
     return Manifest(git, track).data.get("branch") == branch
 

@@ -305,26 +305,8 @@ def recorded_unapplied(git: Git, loaded: LoadedSeries, base: str,
     return unapplied_tail([p.slug for p in loaded.patches], applied_slugs)
 
 
-# the parts in their own modules, importable from here as before
-from .queuecache import Manifest, build_cached, record_build, remembered_build
-from .queueexport import (
-    ExportPlan,
-    _clean_message,
-    _free_name,
-    _numbered,
-    apply_export,
-    commit_description,
-    matches_file,
-    plan_export,
-    slugs_of,
-    unclean,
-)
-
 __all__ = [
-    "Applied", "BuildResult", "ExportPlan", "LoadedPatch", "LoadedSeries", "Manifest",
-    "Progress", "_clean_message", "_free_name", "_numbered", "apply_export", "base_commit",
-    "build", "build_cached", "commit_description", "fast_tree", "fuzzy_tree", "git_tree",
-    "load_series", "matches_file", "plan_export", "queue_on_base", "read_stack_record",
-    "record_build", "recorded_unapplied", "remembered_build", "slugs_of", "stack_record_path",
-    "unapplied_tail", "unclean", "write_stack_record",
+    "Applied", "BuildResult", "LoadedPatch", "LoadedSeries", "Progress", "base_commit", "build",
+    "fast_tree", "fuzzy_tree", "git_tree", "load_series", "queue_on_base", "read_stack_record",
+    "recorded_unapplied", "stack_record_path", "unapplied_tail", "write_stack_record",
 ]

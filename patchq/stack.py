@@ -21,18 +21,9 @@ from . import patchfile
 from .errors import ApplyError, GitError, SeriesError, StateError
 from .git import Git
 from .model import QueueCommit, slug_of
-from .queue import (
-    LoadedPatch,
-    LoadedSeries,
-    Manifest,
-    build,
-    commit_description,
-    load_series,
-    matches_file,
-    queue_on_base,
-    slugs_of,
-    unapplied_tail,
-)
+from .queue import LoadedPatch, LoadedSeries, build, load_series, queue_on_base, unapplied_tail
+from .queuecache import Manifest
+from .queueexport import commit_description, matches_file, slugs_of
 from .seriesdir import file_digest
 
 Progress = Callable[[int, int, str], None]

@@ -26,7 +26,8 @@ from . import store as pqstore
 from .errors import GitError, StateError
 from .files import atomic_write, remove_stray_temps
 from .git import Git, blob_data, changed_paths, force_tree, reset_index, write_blob
-from .queue import Manifest, write_stack_record
+from .queue import write_stack_record
+from .queuecache import Manifest
 
 
 class WorkTree(str, Enum):

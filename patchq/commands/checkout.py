@@ -8,16 +8,8 @@ from dataclasses import dataclass
 from .. import owner, validate
 from ..errors import ApplyError, GitError, StateError
 from ..git import Git
-from ..queue import (
-    BuildResult,
-    LoadedSeries,
-    Manifest,
-    Progress,
-    base_commit,
-    build_cached,
-    load_series,
-    record_build,
-)
+from ..queue import BuildResult, LoadedSeries, Progress, base_commit, load_series
+from ..queuecache import Manifest, build_cached, record_build
 from ..workspace import Workspace
 
 

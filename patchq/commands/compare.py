@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from .. import interdiff
 from ..errors import StateError
-from ..queue import LoadedPatch, LoadedSeries, _clean_message, load_series
+from ..queue import LoadedPatch, LoadedSeries, load_series
+from ..queueexport import _clean_message
 from ..workspace import Workspace
 
 SAME, CONTEXT, DIFFERS, ONLY_A, ONLY_B = "same", "context", "differs", "only-a", "only-b"

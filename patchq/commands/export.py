@@ -9,7 +9,8 @@ from pathlib import Path
 from .. import owner, validate
 from .. import store as pqstore
 from ..files import remove_stray_temps
-from ..queue import ExportPlan, load_series, plan_export, queue_on_base, unclean
+from ..queue import load_series, queue_on_base
+from ..queueexport import ExportPlan, plan_export, unclean
 from ..stack_tx import commit_files
 from ..workspace import Workspace
 

@@ -19,7 +19,9 @@ from ..clock import today
 from ..errors import MapError, SeriesError
 from ..files import FileSet
 from ..model import SeriesEntry, Track, slug_of, slugify_subject, valid_slug
-from ..queue import Progress, build_cached, commit_description, load_series
+from ..queue import Progress, load_series
+from ..queuecache import build_cached
+from ..queueexport import commit_description
 from ..seriesdir import SERIES, check_relative, discover_format_patch_files, read_series
 from ..workspace import Workspace
 

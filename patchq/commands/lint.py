@@ -9,7 +9,9 @@ from .. import owner, validate
 from ..errors import InputError, PatchqError, SeriesError
 from ..model import Problem, Severity, valid_slug
 from ..patchfile import unidiff_stats
-from ..queue import LoadedPatch, LoadedSeries, base_commit, build_cached, plan_export
+from ..queue import LoadedPatch, LoadedSeries, base_commit
+from ..queuecache import build_cached
+from ..queueexport import plan_export
 from ..seriesdir import check_relative, file_digest, load_patch, read_series, unlisted_files
 from ..workspace import SERIES_DIR, Workspace
 

@@ -78,7 +78,8 @@ def _how_applied(ws: Workspace, track, loaded) -> dict:
     """slug -> Applied from the build an earlier command remembered; {} when there is none
     (or no upstream clone: list needs none)."""
     from ..errors import PatchqError
-    from ..queue import base_commit, remembered_build
+    from ..queue import base_commit
+    from ..queuecache import remembered_build
 
     try:
         git = ws.git_for(track.name)

@@ -19,7 +19,8 @@ from ..clock import today
 from ..errors import StateError
 from ..git import reverse_applies
 from ..model import SeriesEntry
-from ..queue import LoadedPatch, _free_name, _numbered, load_series
+from ..queue import LoadedPatch, load_series
+from ..queueexport import _free_name, _numbered
 from ..seriesdir import SERIES, check_relative, file_digest, render_series
 from ..stack import check_new_slug, exported_tip, load, push_files, queue_commit, render_file
 from ..workspace import Workspace

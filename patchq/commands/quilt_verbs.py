@@ -15,7 +15,7 @@ from .. import stack_tx
 from .. import store as pqstore
 from ..errors import ApplyError, StateError
 from ..git import add_trailer, work_tree_tree
-from ..queue import _clean_message
+from ..queueexport import _clean_message
 from ..seriesdir import file_digest
 from ..stack import (
     load,
@@ -293,7 +293,7 @@ def reword(ws: Workspace, name: str | None = None, track: str | None = None,
     import dataclasses
 
     from .. import patchfile
-    from ..queue import commit_description
+    from ..queueexport import commit_description
 
     git = ws.git
     with pqstore.writing(ws, allow_edit=True):

@@ -11,7 +11,7 @@ status; ``rebase_record``: the result and the map):
 - the state is saved again before every step that touches something (the queue branch, HEAD,
   the work tree, the series), with what the step intends to do, so a crash at any moment
   leaves a state that ``--abort`` undoes byte for byte and ``--continue`` carries on from;
-- at the end the series is written through ``queue.plan_export``/``apply_export`` from the
+- at the end the series is written through ``queueexport.plan_export``/``apply_export`` from the
   backed-up originals (so a re-run after a crash writes the very same bytes), then the branch
   moves, then the state goes.
 """
@@ -31,7 +31,8 @@ from ..errors import ApplyError, GitError
 from ..git import Git, ObjectStore, exact_tag, quarantine, range_diff
 from ..identity import Declared, declared_identity
 from ..model import Track
-from ..queue import LoadedSeries, Manifest, Progress, base_commit, load_series
+from ..queue import LoadedSeries, Progress, base_commit, load_series
+from ..queuecache import Manifest
 from ..rebasing import Engine, OldPatch, PatchResult, file_has_index
 from ..workspace import Workspace
 from .checkout import refuse_dirty, refuse_unexported

@@ -15,7 +15,7 @@ from .. import store as pqstore
 from ..errors import StateError
 from ..files import atomic_write
 from ..git import Git
-from ..queue import Manifest
+from ..queuecache import Manifest
 from ..workspace import Workspace
 
 BACKUP = pqstore.BACKUP

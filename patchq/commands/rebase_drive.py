@@ -14,7 +14,9 @@ from ..crash import point as crash_point
 from ..errors import GitError, StateError
 from ..git import Git, ObjectStore, cherry_pick_into_work_tree, range_diff, reset, unmerged_paths
 from ..model import Outcome
-from ..queue import LoadedSeries, Manifest, Progress, apply_export, load_series, plan_export
+from ..queue import LoadedSeries, Progress, load_series
+from ..queuecache import Manifest
+from ..queueexport import apply_export, plan_export
 from ..rebase_result import PatchResult
 from ..rebasing import Engine, regenerated
 from ..workspace import Workspace

@@ -19,7 +19,7 @@ from ..clock import now, today
 from ..errors import StateError
 from ..git import Git, Identity, add_trailer, author_ident, work_tree_tree
 from ..model import Description, SeriesEntry, slug_of
-from ..queue import _clean_message, _free_name, _numbered, commit_description
+from ..queueexport import _clean_message, _free_name, _numbered, commit_description
 from ..seriesdir import SERIES, check_relative, file_digest, render_series
 from ..stack import (
     AppliedPatch,
@@ -119,7 +119,7 @@ def _reparent(git: Git, parent: str, items: list[AppliedPatch], manifest: dict[s
 
 
 def _digests(git: Git, stack: Stack) -> dict[str, str]:
-    from ..queue import Manifest
+    from ..queuecache import Manifest
 
     data = Manifest(git, stack.track).data["commits"]
     return dict(data)

@@ -23,7 +23,8 @@ from ..detect import Detector, Finding, PatchChange
 from ..errors import GitError
 from ..git import Git
 from ..model import Track, UpstreamState
-from ..queue import LoadedPatch, Manifest, Progress, base_commit, build, load_series
+from ..queue import LoadedPatch, Progress, base_commit, build, load_series
+from ..queuecache import Manifest
 from ..ui import Line
 from ..workspace import Workspace
 from .list_ import submission_of
