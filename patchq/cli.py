@@ -305,12 +305,12 @@ def rebase(opts: Options, track: str | None, onto: str | None, on_conflict: str,
         return
     try:
         with ui.progress("rebasing") as bar:
-            if do_continue:
-                result = run.continue_rebase(ws, progress=bar)
-            elif do_skip or do_drop:
-                result = run.skip(ws, progress=bar, drop=do_drop)
-            else:
+            if track:  # no --continue, --skip or --drop (check_usage refused them with TRACK)
                 result = run.rebase(ws, track, onto, on_conflict, dry_run, progress=bar)
+            elif do_continue:
+                result = run.continue_rebase(ws, progress=bar)
+            else:  # --skip or --drop
+                result = run.skip(ws, progress=bar, drop=do_drop)
     except KeyboardInterrupt:
         ui.emit(render.interrupted_lines(not dry_run and run.status(ws) is not None,
                                          resumed=do_continue or do_skip))

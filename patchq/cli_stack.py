@@ -280,13 +280,13 @@ def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message
     if not (cont or abort or patch):
         raise click.UsageError("name the patch to edit (or --continue / --abort)")
     with ui.progress("pushing") as bar:
-        if cont:
+        if patch:  # neither --continue nor --abort (refused just above)
+            result = stack_edit.edit(ws, patch, track)
+        elif cont:
             result = stack_edit.edit_continue(ws, message, ui.editor if edit_message else None,
                                               progress=bar)
-        elif abort:
-            result = stack_edit.edit_abort(ws, progress=bar)
         else:
-            result = stack_edit.edit(ws, patch, track)
+            result = stack_edit.edit_abort(ws, progress=bar)
     ui.emit(edit_lines(result, started=not (cont or abort)))
 
 

@@ -250,7 +250,7 @@ def draft(opts: Options, slug: str | None, all_: bool, track: str | None, target
 
         online = Online(push_only=push and not open_, github_url=github_url, fork_url=fork_url,
                         timeout=timeout, reopen=reopen)
-    if all_:
+    if not slug:  # --all (check_usage refused neither and both)
         from .commands.draft_all import draft_all
 
         with ui.progress("drafting", enabled=not as_json) as bar:

@@ -7,7 +7,8 @@ The parts live in their own modules and are importable from here as they always 
 ``git cat-file --batch`` and writes loose objects in-process (``Oid``), :mod:`patchq.gitrefs`
 has refs, config and remotes, :mod:`patchq.gitapply` applies patches. Every failure becomes a
 :class:`GitError` with git's own words. Commands that produce diffs pin their options (``-c``
-overrides), so a user's configuration cannot change what patchq writes. GitPython is not used.
+overrides), so a user's configuration cannot change what patchq writes. GitPython serves the
+cold reads of configuration alone (``Git.repo``: the remotes), imported when first asked for.
 """
 
 from __future__ import annotations

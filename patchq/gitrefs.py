@@ -1,14 +1,23 @@
 """Refs, configuration and the state of the work tree, and talking to remotes (pushing draft
-branches with the token in the environment only). Part of :class:`patchq.git.Git`."""
+branches with the token in the environment only). Part of :class:`patchq.git.Git`.
+
+The remotes are read through GitPython (:attr:`Refs.repo`), made on first use: only the cold
+commands that ask for them (init, upstream add, draft) import it."""
 
 from __future__ import annotations
 
+import configparser
 import re
 from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .errors import GitError
 from .gitobjects import NULL_OID
 from .gitrun import GitBase, Result, execute
+
+if TYPE_CHECKING:
+    import git
 
 
 class Refs(GitBase):
@@ -141,15 +150,38 @@ class Refs(GitBase):
         """The parents of ``commit`` (``git rev-list --parents -n 1``)."""
         return self.out("rev-list", "--parents", "-n", "1", commit).split()[1:]
 
+    @cached_property
+    def repo(self) -> git.Repo:
+        """GitPython's ``Repo`` over this repository, made (and GitPython imported) on first
+        use. Only cold reads of configuration use it (the remotes): importing GitPython costs
+        about 90 ms, so the hot paths run git's plumbing directly (docs/design.md)."""
+        import git
+
+        try:
+            repo = git.Repo(self.path)
+        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
+            raise GitError(f"{self.path} is not a git repository",
+                           "point patchq at a clone of upstream") from exc
+        repo.git.update_environment(**self._env)  # git as patchq runs it: C locale, no prompt
+        return repo
+
     def remotes(self) -> list[str]:
-        """The names of the clone's remotes."""
-        return self.out("remote").split()
+        """The names of the clone's remotes (as its configuration declares them)."""
+        try:
+            return sorted(remote.name for remote in self.repo.remotes)  # as `git remote` lists them
+        except (configparser.Error, ValueError) as exc:
+            raise GitError(f"the git configuration of {self.path} cannot be read: {exc}",
+                           f"check it with `git -C {self.path} remote -v`") from None
 
     def remote_url(self, name: str) -> str | None:
-        """The URL of the remote ``name`` (None when there is no such remote)."""
-        res = self.run("remote", "get-url", "--", name, ok=(0, 2, 128))
-        url = res.stdout.decode("utf-8", "replace").strip()
-        return url if res.status == 0 and url else None
+        """The URL of the remote ``name`` as git uses it (``insteadOf`` applied; the first of
+        several), None when there is no such remote or it has no URL."""
+        import git
+
+        try:
+            return next(iter(self.repo.remote(name).urls), None) or None
+        except (ValueError, configparser.Error, git.exc.GitCommandError):
+            return None
 
     def top_level(self) -> str:
         """The work tree's top directory (``git rev-parse --show-toplevel``)."""

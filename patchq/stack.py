@@ -293,10 +293,15 @@ class Pushed:
 class PushResult:
     pushed: list[Pushed] = field(default_factory=list)
     failed: LoadedPatch | None = None
-    error: ApplyError | None = None
+    error: ApplyError | None = None  # why ``failed`` does not apply (set with it)
 
     def tip(self, start: str) -> str:
         return self.pushed[-1].commit if self.pushed else start
+
+    @property
+    def details(self) -> str:
+        """What git said about the patch that does not apply ("" when all applied)."""
+        return self.error.details if self.error is not None else ""
 
 
 def push_files(git: Git, start: str, patches: Sequence[LoadedPatch], fallback_date: str,

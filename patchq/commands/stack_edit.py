@@ -277,10 +277,12 @@ def delete(ws: Workspace, name: str | None = None, track: str | None = None,
                                  f"{stack.branch} and is in no series file yet",
                                  f"write it with `patchq export {stack.track}` first")
             start = stack.commit_at(index)
-            replayed = push_files(git, start, [a.patch for a in above], stack.fallback_date)
+            # each has its file: a commit in no series file is refused just above
+            files = [a.patch for a in above if a.patch is not None]
+            replayed = push_files(git, start, files, stack.fallback_date)
             if replayed.failed is not None:
                 raise StateError(f"{replayed.failed.slug} does not apply without {slug} "
-                                 f"({replayed.error.details})",
+                                 f"({replayed.details})",
                                  f"`patchq goto {slug}`, `patchq delete {slug}`, then "
                                  f"`patchq push` and resolve {replayed.failed.slug}")
             new_tip, keep, work = replayed.tip(start), index, stack_tx.KEEP
@@ -409,7 +411,7 @@ def fold(ws: Workspace, name: str, track: str | None = None) -> EditResult:
             folded = push_files(git, stack.tip, [stack.unapplied[0]], stack.fallback_date)
             if folded.failed is not None:
                 raise StateError(f"{slug} does not apply on {below.slug} "
-                                 f"({folded.error.details})",
+                                 f"({folded.details})",
                                  f"`patchq push` it, resolve the conflict, then "
                                  f"`patchq fold {slug}`")
             tree, work, keep = git.tree_of(folded.pushed[0].commit), stack_tx.KEEP, \
@@ -444,7 +446,9 @@ def fold(ws: Workspace, name: str, track: str | None = None) -> EditResult:
             table["folded_into"] = below.slug
         _write_map(git, change, ws, before)
         stack_tx.commit(git, change)
-        top_slug = stack.top.slug if index is not None and stack.top.slug != slug else below.slug
+        top = stack.top  # when NAME is applied, the top is NAME or a patch above it
+        top_slug = top.slug if index is not None and top is not None and top.slug != slug \
+            else below.slug
         return EditResult(stack.track, slug, into=below.slug, top=top_slug,
                           written=[below.patch.path], removed=removed, recovered=recovered)
 

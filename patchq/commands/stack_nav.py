@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from .. import stack_tx
 from .. import store as pqstore
@@ -91,13 +92,15 @@ def stopped_hint(slug: str) -> str:
             f"(or `patchq pop` to back {slug} out)")
 
 
-def is_stopped_push(state: dict | None) -> bool:
-    return bool(state) and state.get("verb") == "push" and \
+def is_stopped_push(state: dict | None) -> TypeGuard[dict]:
+    """Is ``state`` (the operation in progress) a push stopped at a conflict?"""
+    return state is not None and state.get("verb") == "push" and \
         state.get("phase") in ("applying", "stopped")
 
 
-def is_edit(state: dict | None) -> bool:
-    return bool(state) and state.get("verb") == "edit"
+def is_edit(state: dict | None) -> TypeGuard[dict]:
+    """Is ``state`` (the operation in progress) an edit?"""
+    return state is not None and state.get("verb") == "edit"
 
 
 def refuse_busy(git: Git, allow_edit: bool = True) -> dict | None:
@@ -197,9 +200,10 @@ def _push_count(stack: Stack, target) -> tuple[int, str]:
     if isinstance(target, str) and target != ALL:
         stack.lookup(target)  # an unknown name fails first, as in quilt
     if not stack.unapplied:
-        if not stack.loaded.patches and not stack.applied:
+        top = stack.top
+        if top is None:  # nothing applied and nothing to push: the series is empty
             return 0, "No patches in series"
-        return 0, f"File series fully applied, ends at patch {stack.top.slug}"
+        return 0, f"File series fully applied, ends at patch {top.slug}"
     if target is None:
         return 1, ""
     if target == ALL:
@@ -260,8 +264,9 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
         manifest_keep=[a.commit.sha for a in stack.applied],
         manifest_tip=exported_tip(git, stack), stack_base=stack.base, then=resume)
     failed = pushed.failed
+    stopped: dict | None = None  # the operation state of a push that stops in the work tree
     if failed is not None and stack.checked_out:
-        change.then = {"verb": "push", "phase": "applying", "track": track,
+        change.then = stopped = {"verb": "push", "phase": "applying", "track": track,
                        "branch": stack.branch, "slug": failed.slug, "target": todo[-1].slug,
                        "tip": new_tip, "resume": resume, "hint": stopped_hint(failed.slug),
                        "created": may_create(git, failed)}
@@ -270,10 +275,10 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
                         top=pushed.pushed[-1].slug if pushed.pushed else
                         (stack.top.slug if stack.top else None))
     if failed is not None:
-        if stack.checked_out:
-            result.stop = stop_in_work_tree(ws, change.then)
+        if stopped is not None:
+            result.stop = stop_in_work_tree(ws, stopped)
         else:
-            result.stop = Stop(failed.slug, "elsewhere", [], pushed.error.details, stack.branch,
+            result.stop = Stop(failed.slug, "elsewhere", [], pushed.details, stack.branch,
                                git.path)
     return result
 
@@ -518,12 +523,13 @@ def pop_stack(ws: Workspace, track: str, target, force: bool, resume: dict | Non
     keep, nothing = _keep_count(stack, target)
     if nothing:
         return MoveResult(track, top=stack.top.slug if stack.top else None, nothing=nothing)
-    popped = stack.applied[keep:]
+    popped = stack.applied[keep:]  # not empty: there is something to pop
     if stack.checked_out and git.is_dirty() and not force:
         files = git.dirty_files()
-        raise StateError(f"Patch {stack.top.slug} does not remove cleanly: the work tree has "
+        top = popped[-1].slug
+        raise StateError(f"Patch {top} does not remove cleanly: the work tree has "
                          f"changes ({', '.join(files[:3])})",
-                         f"`patchq refresh` them into {stack.top.slug}, or pop with -f to "
+                         f"`patchq refresh` them into {top}, or pop with -f to "
                          "discard them")
     waiting = unexported(git, stack, popped)
     if waiting:
