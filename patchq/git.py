@@ -104,6 +104,10 @@ class Git(History, Refs):
                            f"{res.stderr.decode('utf-8', 'replace').strip()}")
         return cls(path)
 
+    def git_version(self) -> str:
+        """``git version``'s line (``git version 2.43.0``): what remembered builds depend on."""
+        return self.out("version")
+
     def fast_import(self, stream: bytes) -> None:
         self.run("fast-import", "--quiet", input=stream)
 
