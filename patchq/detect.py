@@ -40,8 +40,8 @@ from .detect_types import (
     is_accessory,
     is_release_note,
 )
-from .diff import FilePatch, Hunk, parse_log, unquote
-from .git import DIFF_CONFIG, Git
+from .diff import FilePatch, Hunk, parse_log
+from .git import Git
 from .model import Evidence, Method, UpstreamState
 
 __all__ = ["Detector", "Evidence", "Finding", "HunkResult", "Links", "Method", "PatchChange",
@@ -49,19 +49,12 @@ __all__ = ["Detector", "Evidence", "Finding", "HunkResult", "Links", "Method", "
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
-# that pair is left out (diff-tree ignores the setting anyway).
-_LOG_CONFIG = tuple(x for pair in zip(DIFF_CONFIG[::2], DIFF_CONFIG[1::2])
-                    if not pair[1].startswith("diff.orderFile") for x in pair)
-
 
 def _patch_ids(git: Git, diff_text: bytes) -> dict[str, str]:
-    """patch-id -> commit id for every commit in a ``git log -p`` output."""
-    if not diff_text.strip():
-        return {}
-    res = git.run("patch-id", "--stable", input=diff_text)
+    """patch-id -> commit id for every commit in a ``git log -p`` output (the first commit
+    wins for equal ids)."""
     out: dict[str, str] = {}
-    for line in res.stdout.decode().splitlines():
-        pid, _, commit = line.partition(" ")
+    for pid, commit in git.patch_ids(diff_text):
         out.setdefault(pid, commit)
     return out
 
@@ -111,30 +104,17 @@ class Detector:
             if self.since is None:
                 self._range_ids = {}
             else:
-                log = self.git.run("log", "-p", "--no-color", "--no-merges", "--format=commit %H",
-                                   self._range(), "--").stdout
-                self._range_ids = _patch_ids(self.git, log)
+                self._range_ids = _patch_ids(self.git, self.git.log_patches(self._range()))
         return self._range_ids
 
     def commit_patch_id(self, commit: str) -> str | None:
-        diff = self.git.run("diff-tree", "-p", "--no-color", "--format=commit %H", commit).stdout
-        ids = _patch_ids(self.git, diff)
-        return next(iter(ids), None)
+        ids = self.git.patch_ids(self.git.commit_patches([self.git.resolve(commit, "commit")]))
+        return ids[0][0] if ids else None
 
     def reverse_applies(self, commit: str) -> bool:
         """The commit's change is in ref: its reverse applies and it does not apply forward."""
-        diff = self.git.run("diff-tree", "-p", "--binary", "--full-index", "--no-color",
-                            commit + "^", commit).stdout
-        if not diff.strip():
-            return False
-        with self.git.scratch_index(self.git.tree_of(self.ref_commit)) as index:
-            reverse = self.git.run("apply", "--cached", "--check", "-R", "-", env=index.env,
-                                   input=diff, ok=(0, 1, 128)).status == 0
-            if not reverse:
-                return False
-            forward = self.git.run("apply", "--cached", "--check", "-", env=index.env,
-                                   input=diff, ok=(0, 1, 128)).status == 0
-            return not forward
+        full = self.git.resolve(commit, "commit")
+        return full in self._reverse_apply_many([full])
 
     # -- batch reading -----------------------------------------------------------------------
 
@@ -144,15 +124,12 @@ class Detector:
         where = str(self.git.path)
         missing = [c for c in dict.fromkeys(full.values()) if (where, c) not in _PATCHES]
         if missing:
-            res = self.git.run("diff-tree", "--stdin", "-r", "-p", "-M", "--no-color",
-                               "--format=commit %H %P",
-                               input=("\n".join(missing) + "\n").encode(), config=_LOG_CONFIG)
-            stdout = res.stdout
+            stdout = self.git.commit_patches(missing, parents=True)
             parents = {m.group(1).decode(): m.group(2).decode() for m in
                        re.finditer(rb"^commit ([0-9a-f]{40}) ?([0-9a-f]{40})?", stdout,
                                    re.MULTILINE) if m.group(2)}
             parsed = dict(parse_log(stdout))
-            ids = _commit_patch_ids(self.git, stdout)
+            ids = {sha: pid for pid, sha in self.git.patch_ids(stdout)}
             if len(_PATCHES) > 20000:
                 _PATCHES.clear()
             for sha in missing:
@@ -171,9 +148,7 @@ class Detector:
         self._covered.update(missing)
         if not missing or self.since is None:
             return
-        specs = [f":(literal){p}" for p in missing]
-        log = self.git.run("log", "-p", "-M", "--no-merges", "--no-color", "--format=commit %H",
-                           self._range(), "--", *specs, config=_LOG_CONFIG).stdout
+        log = self.git.log_patches(self._range(), missing, renames=True)
         for sha, files in parse_log(log, set(missing)):
             for diff in files:
                 for hunk in diff.hunks:
@@ -185,46 +160,26 @@ class Detector:
         wanted = set(filesets)
         if not wanted:
             return
-        names = self.git.run("log", "-M", "--full-diff", "--no-merges", "--name-only",
-                             "--format=commit %H", self._range(), "--", *specs,
-                             config=_LOG_CONFIG).stdout.decode("utf-8", "surrogateescape")
-        candidates, sha, touched = [], "", set[str]()
-        for line in names.splitlines() + ["commit end"]:
-            if line.startswith("commit "):
-                if sha and frozenset(touched) in wanted and sha not in self._seen_commits:
-                    candidates.append(sha)
-                sha, touched = line[7:].strip(), set()
-            elif line.strip():
-                touched.add(unquote(line.encode("utf-8", "surrogateescape"))
-                            .decode("utf-8", "surrogateescape"))
+        candidates = [sha for sha, touched in self.git.touched_files(self._range(), missing)
+                      if touched in wanted and sha not in self._seen_commits]
         if candidates:
             self._seen_commits.update(candidates)
-            out = self.git.run("diff-tree", "--stdin", "-r", "-p", "-M", "--no-color",
-                               "--format=commit %H", input=("\n".join(candidates) + "\n")
-                               .encode(), config=_LOG_CONFIG).stdout
-            for pid, commit in _patch_ids_all(self.git, out).items():
+            out = self.git.commit_patches(candidates)
+            for pid, commit in _patch_ids(self.git, out).items():
                 self._path_ids.setdefault(pid, commit)
 
     def _read_texts(self, paths: Iterable[str]) -> None:
         wanted = sorted({p for p in paths if p and p not in self._texts})
         if not wanted:
             return
-        for path, data in zip(wanted, _cat_files(self.git, self.ref_commit, wanted)):
+        for path, data in zip(wanted, self.git.read_blobs(self.ref_commit, wanted)):
             self._texts[path] = FileText(data) if data is not None else None
 
-    def _entries(self, wanted: Mapping[str, set[str]]) -> dict[str, str | None]:
-        """``"<commit>:<path>"`` -> ``"<mode> <blob>"`` (None when missing): one
-        ``git ls-tree`` per commit."""
-        out: dict[str, str | None] = {}
+    def _entries(self, wanted: Mapping[str, set[str]]) -> dict[str, tuple[str, str] | None]:
+        """``"<commit>:<path>"`` -> (mode, blob) (None when missing), read from the trees."""
+        out: dict[str, tuple[str, str] | None] = {}
         for commit, paths in wanted.items():
-            res = self.git.run("ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                               *(f":(literal){p}" for p in sorted(paths)))
-            found = {}
-            for item in res.stdout.split(b"\0"):
-                meta, _, name = item.partition(b"\t")
-                if name:
-                    mode, _, sha = meta.decode().split(" ")
-                    found[name.decode("utf-8", "surrogateescape")] = f"{mode} {sha}"
+            found = self.git.file_entries(commit, sorted(paths))
             for path in paths:
                 out[f"{commit}:{path}"] = found.get(path)
         return out
@@ -238,13 +193,7 @@ class Detector:
 
     def range_messages(self) -> list[tuple[str, str]]:
         if self._messages is None:
-            self._messages = []
-            if self.since is not None:
-                out = self.git.run("log", "--format=%H%x00%B%x01", self._range(), "--").stdout
-                for record in out.decode("utf-8", "replace").split("\x01"):
-                    sha, _, body = record.strip("\n").partition("\x00")
-                    if sha:
-                        self._messages.append((sha, body))
+            self._messages = self.git.log_messages(self._range()) if self.since else []
         return self._messages
 
     # -- finding -----------------------------------------------------------------------------
@@ -288,13 +237,10 @@ class Detector:
                  if e.method in (Method.PATCH_ID, Method.HUNKS)}
         if not found:
             return findings
-        out = self.git.run("show", "-s", "--no-walk=unsorted", "--format=%H%x00%B%x01",
-                           *sorted(found)).stdout.decode("utf-8", "replace")
         sources: dict[str, list[str]] = {}
-        for record in out.split("\x01"):
-            sha, _, body = record.strip("\n").partition("\x00")
+        for sha, body in self.git.messages(sorted(found)).items():
             picked = CHERRY.findall(body)
-            if sha and picked:
+            if picked:
                 sources[sha] = picked
         if not sources:
             return findings
@@ -311,8 +257,8 @@ class Detector:
                                   finding.evidence[1:]) if extra else finding)
         return result
 
-    def _file_results(self, data: _PatchData, diff: FilePatch, blobs: Mapping[str, str | None]
-                      ) -> list[tuple[HunkResult, Hunk | None]]:
+    def _file_results(self, data: _PatchData, diff: FilePatch,
+                      blobs: Mapping[str, tuple[str, str] | None]) -> list[tuple[HunkResult, Hunk | None]]:
         if diff.binary or not diff.hunks:
             mine = blobs.get(f"{data.change.commit}:{diff.path}")
             theirs = blobs.get(f"{self.ref_commit}:{diff.path}")
@@ -385,13 +331,8 @@ class Detector:
         if not needles:
             return
         self._notes_searched |= needles
-        patterns = [arg for needle in sorted(needles) for arg in ("-e", needle)]
-        specs = [spec for root in sorted(roots)
-                 for spec in (f":(literal){root}NEWS.d/", f":(literal){root}NEWS")]
-        res = self.git.run("grep", "-l", "-F", *patterns, self.ref_commit, "--", *specs,
-                           ok=(0, 1))
-        found = [line.split(":", 1)[1] if ":" in line else line
-                 for line in res.stdout.decode("utf-8", "surrogateescape").splitlines()]
+        found = self.git.grep_files(self.ref_commit, sorted(needles), [
+            path for root in sorted(roots) for path in (f"{root}NEWS.d/", f"{root}NEWS")])
         self._read_texts(found)
         self._note_files.update(found)
 
@@ -415,23 +356,15 @@ class Detector:
         (as :meth:`reverse_applies`, with one diff and one scratch index for all)."""
         if not commits:
             return set()
-        out = self.git.run("diff-tree", "--stdin", "-p", "--binary", "--full-index",
-                           "--no-color", "--format=commit %H",
-                           input=("\n".join(commits) + "\n").encode()).stdout
-        marks = list(re.finditer(rb"^commit ([0-9a-f]{40})\n", out, re.MULTILINE))
-        diffs = {m.group(1).decode(): out[m.end():marks[i + 1].start() if i + 1 < len(marks)
-                                          else len(out)] for i, m in enumerate(marks)}
+        diffs = self.git.binary_diffs(commits)
         found = set()
         with self.git.scratch_index(self.git.tree_of(self.ref_commit)) as index:
             for sha in commits:
                 diff = diffs.get(sha, b"")
                 if not diff.strip():
                     continue
-                if self.git.run("apply", "--cached", "--check", "-R", "-", env=index.env,
-                                input=diff, ok=(0, 1, 128)).status != 0:
-                    continue
-                if self.git.run("apply", "--cached", "--check", "-", env=index.env,
-                                input=diff, ok=(0, 1, 128)).status != 0:
+                if self.git.check_apply(diff, index, reverse=True) and \
+                        not self.git.check_apply(diff, index):
                     found.add(sha)
         return found
 
@@ -500,40 +433,3 @@ class Detector:
         return Finding(change.slug, self.ref, state, tuple(evidence), total, present,
                        tuple(results), self.ref_commit, tuple(notes))
 
-
-def _commit_patch_ids(git: Git, diff_text: bytes) -> dict[str, str]:
-    """commit -> patch-id for every commit in a diff output."""
-    if not diff_text.strip():
-        return {}
-    res = git.run("patch-id", "--stable", input=diff_text)
-    out: dict[str, str] = {}
-    for line in res.stdout.decode().splitlines():
-        pid, _, sha = line.partition(" ")
-        out[sha] = pid
-    return out
-
-
-def _patch_ids_all(git: Git, diff_text: bytes) -> dict[str, str]:
-    """patch-id -> commit for every commit (the first commit wins for equal ids)."""
-    return _patch_ids(git, diff_text)
-
-
-def _cat_files(git: Git, commit: str, paths: Sequence[str]) -> list[bytes | None]:
-    """The contents of ``commit:path`` for each path (None when missing), one git process."""
-    res = git.run("cat-file", "--batch", input=("".join(f"{commit}:{p}\n" for p in paths)).encode())
-    data = res.stdout
-    out: list[bytes | None] = []
-    pos = 0
-    for _ in paths:
-        end = data.index(b"\n", pos)
-        header = data[pos:end]
-        pos = end + 1
-        if header.endswith((b" missing", b" ambiguous")):
-            out.append(None)
-            continue
-        parts = header.split(b" ")
-        kind, size = parts[1], int(parts[2])
-        body = data[pos:pos + size]
-        pos += size + 1
-        out.append(body if kind == b"blob" else None)
-    return out

@@ -5,10 +5,12 @@ The parts live in their own modules and are importable from here as they always 
 :mod:`patchq.gitrun` runs git (one process per command, the repository opened with one
 ``git rev-parse``), :mod:`patchq.gitobjects` reads objects through one persistent
 ``git cat-file --batch`` and writes loose objects in-process (``Oid``), :mod:`patchq.gitrefs`
-has refs, config and remotes, :mod:`patchq.gitapply` applies patches. Every failure becomes a
-:class:`GitError` with git's own words. Commands that produce diffs pin their options (``-c``
-overrides), so a user's configuration cannot change what patchq writes. GitPython serves the
-cold reads of configuration alone (``Git.repo``: the remotes), imported when first asked for.
+has refs, config and remotes, :mod:`patchq.githistory` reads history (patches, patch-ids,
+messages, the patch repo's log), :mod:`patchq.gitapply` applies patches. Every failure
+becomes a :class:`GitError` with git's own words. Commands that produce diffs pin their
+options (``-c`` overrides), so a user's configuration cannot change what patchq writes.
+GitPython serves the cold reads of configuration alone (``Git.repo``: the remotes), imported
+when first asked for.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .gitapply import (
     unmerged_paths,
     work_tree_tree,
 )
+from .githistory import LOG_CONFIG, FileCommit, History
 from .gitobjects import NULL_OID, MergeResult, ObjectStore, Oid, RawChange, mode_of
 from .gitrefs import (
     CREDENTIAL_HELPER,
@@ -57,8 +60,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREDENTIAL_HELPER", "DIFF_CONFIG", "DIFF_OPTIONS", "FALLBACK_EMAIL", "FALLBACK_NAME",
-    "NULL_OID", "TOKEN_ENV", "TOKEN_HOST_ENV", "TOKEN_PROTOCOL_ENV", "Git", "GitError",
-    "Identity", "MergeResult", "ObjectStore", "Oid", "PushRejected", "RawChange", "Repository",
+    "LOG_CONFIG", "NULL_OID", "TOKEN_ENV", "TOKEN_HOST_ENV", "TOKEN_PROTOCOL_ENV", "FileCommit",
+    "Git", "GitError", "Identity", "MergeResult", "ObjectStore", "Oid", "PushRejected", "RawChange", "Repository",
     "Result", "ScratchIndex", "apply_in_work_tree", "redact_url", "reverse_applies",
     "unmerged_paths", "work_tree_tree",
 ]
@@ -88,7 +91,7 @@ def add_trailer(message: str, slug: str) -> str:
     return message.rstrip("\n") + f"\n\n{SLUG_TRAILER}: {slug}\n"
 
 
-class Git(Refs):
+class Git(History, Refs):
     """One repository. ``Git(path)`` raises GitError when path is not a git repository (or one
     whose object format patchq does not support)."""
 
@@ -102,6 +105,10 @@ class Git(Refs):
             raise GitError(f"git init {path} failed: "
                            f"{res.stderr.decode('utf-8', 'replace').strip()}")
         return cls(path)
+
+    def git_version(self) -> str:
+        """``git version``'s line (``git version 2.43.0``): what remembered builds depend on."""
+        return self.out("version")
 
     def fast_import(self, stream: bytes) -> None:
         self.run("fast-import", "--quiet", input=stream)

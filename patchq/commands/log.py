@@ -22,11 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GitError, InputError, PatchqError
 from ..model import slug_of, valid_slug
 from ..workspace import Workspace
+
+if TYPE_CHECKING:
+    from ..git import Git
 
 SCHEMA = "patchq-log/1"
 MAP_NAME = "upstream_map.toml"
@@ -62,8 +65,8 @@ class LogResult:
                 "notes": self.notes}
 
 
-def _time(epoch: str) -> str:
-    return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _time(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _toml(data: bytes) -> dict:
@@ -79,30 +82,18 @@ def _table(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _commits(git: Any, *args: str) -> list[tuple[str, str, str, list[list[str]]]]:
-    """(sha, time, subject, name-status rows) of ``git log ARGS``, newest first."""
-    out = git.run("log", "--format=%x01%H%x00%ct%x00%s", "--name-status", "--no-abbrev",
-                  *args).stdout.decode("utf-8", "surrogateescape")
-    commits: list[tuple[str, str, str, list[list[str]]]] = []
-    for line in out.splitlines():
-        if line.startswith("\x01"):
-            sha, epoch, subject = (line[1:].split("\x00") + ["", ""])[:3]
-            commits.append((sha, _time(epoch), subject, []))
-        elif line.strip() and commits:
-            commits[-1][3].append(line.split("\t"))
-    return commits
+def _commits(git: Git, path: str, *, follow: bool = False, first_parent: bool = False
+             ) -> list[tuple[str, str, str, tuple[tuple[str, ...], ...]]]:
+    """(sha, time, subject, name-status rows) of the commits that changed ``path``, newest
+    first (:meth:`patchq.git.Git.file_log`)."""
+    return [(c.sha, _time(c.time), c.subject, c.changes)
+            for c in git.file_log(path, follow=follow, first_parent=first_parent)]
 
 
-def _read(git: Any, names: list[str]) -> dict[str, bytes]:
-    from ..git import ObjectStore
-
+def _read(git: Git, names: list[str]) -> dict[str, bytes]:
     if not names:
         return {}
-    store = ObjectStore(git)
-    try:
-        return {name: data for name, (_, data) in zip(names, store.read_many(names))}
-    finally:
-        store.close()
+    return {name: data for name, (_, data) in zip(names, git.objects.read_many(names))}
 
 
 # -- rebases from the records ------------------------------------------------------------------
@@ -181,13 +172,13 @@ def _record_events(ws: Workspace, slug: str, tracks: list[str], result: LogResul
 # -- the map's history -------------------------------------------------------------------------
 
 
-def _map_versions(ws: Workspace, git: Any | None) -> list[tuple[str, str, dict]]:
+def _map_versions(ws: Workspace, git: Git | None) -> list[tuple[str, str, dict]]:
     """(time, commit, parsed map) of every committed version of the map, oldest first, then
     the map on disk when it differs from the last commit (time "")."""
     versions: list[tuple[str, str, dict]] = []
     last = b""
     if git is not None:
-        commits = [c for c in _commits(git, "--first-parent", "--", MAP_NAME)
+        commits = [c for c in _commits(git, MAP_NAME, first_parent=True)
                    if not any(row[0].startswith("D") for row in c[3])]
         blobs = _read(git, [f"{sha}:{MAP_NAME}" for sha, *_ in commits])
         for sha, at, _, _ in reversed(commits):
@@ -274,7 +265,7 @@ def _map_events(versions: list[tuple[str, str, dict]], slug: str, tracks: list[s
 # -- exports and drafts from the patch repo's git history ------------------------------------------
 
 
-def _file_of(ws: Workspace, git: Any | None, slug: str, track: str) -> str:
+def _file_of(ws: Workspace, git: Git | None, slug: str, track: str) -> str:
     """The patch's file in ``series/<track>/`` now (listed, or kept by ``delete``), or
     with ``git``, the last one git had."""
     from ..seriesdir import read_series
@@ -292,9 +283,7 @@ def _file_of(ws: Workspace, git: Any | None, slug: str, track: str) -> str:
     if git is None:
         return ""
     prefix = f"series/{track}/"
-    out = git.run("log", "--format=", "--name-only", "--", prefix).stdout.decode(
-        "utf-8", "surrogateescape")
-    for path in out.splitlines():
+    for path in git.logged_paths(prefix):
         if path.startswith(prefix) and slug_of(path) == slug:
             return path[len(prefix):]
     return ""
@@ -303,39 +292,39 @@ def _file_of(ws: Workspace, git: Any | None, slug: str, track: str) -> str:
 _STATUS = {"A": "added", "M": "changed", "D": "deleted", "R": "renamed", "C": "copied"}
 
 
-def _export_events(ws: Workspace, git: Any, slug: str, track: str, result: LogResult) -> None:
+def _export_events(ws: Workspace, git: Git, slug: str, track: str, result: LogResult) -> None:
     name = _file_of(ws, git, slug, track)
     if not name:
         return
     path = f"series/{track}/{name}"
-    for sha, at, subject, rows in reversed(_commits(git, "--follow", "--", path)):
+    for sha, at, subject, rows in reversed(_commits(git, path, follow=True)):
         for row in rows or [["M", path]]:
             status = _STATUS.get(row[0][:1], row[0])
             shown = " -> ".join(row[1:]) if row[0].startswith("R") else row[-1]
             result.events.append(Event(at, "export", track, f"{status} {shown}",
                                        (f"commit {sha[:12]} {subject}",),
                                        {"commit": sha, "status": status, "path": row[-1]}))
-    changed = git.out("status", "--porcelain", "--", path)
+    changed = git.status_of(path)
     if changed:
         status = {"D": "deleted", "?": "added", "A": "added", "R": "renamed"}.get(
-            changed.replace(" ", "")[:1], "changed")
+            changed[0][0].replace(" ", "")[:1], "changed")
         result.events.append(Event("", "export", track, f"{status} {path} (not committed)",
                                    (), {"path": path, "status": status, "uncommitted": True}))
 
 
-def _draft_events(ws: Workspace, git: Any | None, slug: str, result: LogResult) -> None:
+def _draft_events(ws: Workspace, git: Git | None, slug: str, result: LogResult) -> None:
     from .draft import DRAFTS_DIR, META, read_meta
 
     directory = ws.root / DRAFTS_DIR / slug
     rel = f"{DRAFTS_DIR}/{slug}/"
     if git is not None:
-        for sha, at, subject, rows in reversed(_commits(git, "--", rel)):
+        for sha, at, subject, rows in reversed(_commits(git, rel)):
             names = sorted({row[-1].rsplit("/", 1)[-1] for row in rows} - {META})
             result.events.append(Event(at, "draft", "", f"drafts written: {', '.join(names)}",
                                        (f"commit {sha[:12]} {subject}",), {"commit": sha}))
     if not directory.is_dir():
         return
-    if git is not None and not git.out("status", "--porcelain", "--", rel):
+    if git is not None and not git.status_of(rel):
         return
     meta = read_meta(directory)
     parts = [f"drafts in {rel}"]
