@@ -15,6 +15,7 @@ from .. import stack_tx
 from .. import store as pqstore
 from ..errors import ApplyError, StateError
 from ..git import add_trailer, work_tree_tree
+from ..model import slug_of
 from ..queue import _clean_message
 from ..seriesdir import file_digest
 from ..stack import (
@@ -182,6 +183,11 @@ def rename(ws: Workspace, new_name: str, patch: str | None = None,
             if not names.applied:
                 raise StateError("No patches applied", "name the patch to rename with -P PATCH")
             patch = names.applied[-1]
+        if ("/" not in new_name and not new_name.endswith((".patch", ".diff"))
+                and slug_of(new_name) != new_name):
+            # NEW with a number prefix (0003-foo) names a file, as `quilt rename` takes it:
+            # the slug is what it is without the number, and the file keeps NEW as given
+            new_name += ".patch"
         return stack_edit.rename(ws, patch, new_name, track_name)
 
 
