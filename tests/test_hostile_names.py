@@ -11,7 +11,7 @@ from patchq.upstream_map import UpstreamMap
 
 
 @pytest.fixture
-def work(template, tmp_path, monkeypatch):  # noqa: F811
+def work(template, tmp_path, monkeypatch):
     monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
     return fresh(template, tmp_path)
 
