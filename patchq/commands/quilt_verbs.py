@@ -25,6 +25,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    select,
     unexported,
 )
 from ..workspace import Workspace
@@ -36,6 +37,7 @@ from .stack_nav import Listing, refuse_busy, session
 
 def _names(ws: Workspace, track: str | None):
     """The stack's names, once an interrupted change is finished (as `applied` reads them)."""
+    select(ws, track)
     with session(ws, write=False):
         return load_names(ws, resolve_track(ws, track))
 
@@ -147,6 +149,7 @@ def view(ws: Workspace, name: str | None = None, track: str | None = None,
     `quilt diff`: what `patchq refresh` would write); an unapplied one from its file."""
     from ..interdiff import files as diff_files
 
+    select(ws, track)
     with session(ws, write=False):
         stack = load(ws, resolve_track(ws, track))
     slug = _target(stack, name)
@@ -176,6 +179,7 @@ def view(ws: Workspace, name: str | None = None, track: str | None = None,
 def rename(ws: Workspace, new_name: str, patch: str | None = None,
            track: str | None = None) -> stack_edit.EditResult:
     """Rename ``patch`` (default: the top patch) to ``new_name``: `quilt rename [-P patch]`."""
+    select(ws, track)  # the track's upstream clone, before anything is read
     with pqstore.writing(ws, allow_edit=True):
         track_name = resolve_track(ws, track)
         if patch is None:
@@ -202,6 +206,7 @@ def refresh(ws: Workspace, name: str | None = None, track: str | None = None,
     patches above it are applied again from their files on the new commit. Refused, with
     nothing changed, when the changes do not apply to it or a patch above no longer applies
     the same way: then `patchq edit PATCH` lets you make the change there."""
+    select(ws, track)
     git = ws.git
     with pqstore.writing(ws, allow_edit=True):  # says itself what it finished first
         resume = refuse_busy(git)
@@ -301,6 +306,7 @@ def reword(ws: Workspace, name: str | None = None, track: str | None = None,
     from .. import patchfile
     from ..queue import commit_description
 
+    select(ws, track)
     git = ws.git
     with pqstore.writing(ws, allow_edit=True):
         resume = refuse_busy(git)
