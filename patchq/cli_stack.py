@@ -10,6 +10,19 @@ import click
 from .cli_args import Options, json_document, pass_options, track_option
 
 
+def _editor(text: str) -> str | None:
+    """ui.editor, its failure (an $EDITOR that exits non-zero or is not there) one patchq
+    error line (exit 1) instead of click's own message; nothing was changed yet."""
+    from . import ui
+    from .errors import StateError
+
+    try:
+        return ui.editor(text)
+    except click.ClickException as exc:
+        raise StateError(f"the editor failed ({exc.format_message()}); nothing was changed",
+                         "fix $VISUAL / $EDITOR, or give the text with -m MSG") from None
+
+
 def _listing(listing, as_json: bool = False) -> None:
     if as_json:
         json_document("listing", listing)
@@ -185,7 +198,7 @@ def refresh(opts: Options, patch: str | None, edit: bool, message: str | None,
     from .commands.stack_render import refresh_lines
 
     ws = opts.workspace()
-    ui.emit(refresh_lines(run(ws, patch, track, message, ui.editor if edit else None),
+    ui.emit(refresh_lines(run(ws, patch, track, message, _editor if edit else None),
                           ws.root))
 
 
@@ -281,7 +294,7 @@ def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message
         raise click.UsageError("name the patch to edit (or --continue / --abort)")
     with ui.progress("pushing") as bar:
         if cont:
-            result = stack_edit.edit_continue(ws, message, ui.editor if edit_message else None,
+            result = stack_edit.edit_continue(ws, message, _editor if edit_message else None,
                                               progress=bar)
         elif abort:
             result = stack_edit.edit_abort(ws, progress=bar)
@@ -371,7 +384,7 @@ def header(opts: Options, patch: str | None, edit: bool, message: str | None,
         click.echo(quilt_verbs.view(opts.workspace(), patch, track).header, nl=False)
         return
     result = quilt_verbs.reword(opts.workspace(), patch, track, message,
-                                ui.editor if edit else None)
+                                _editor if edit else None)
     click.echo(f"Patch {result.slug} is unchanged" if result.unchanged else
                f"Replaced header of patch {result.slug}")
 
