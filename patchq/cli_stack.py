@@ -377,7 +377,6 @@ def header(opts: Options, patch: str | None, edit: bool, message: str | None,
     With -e or -m, change it instead: the patch's commit (and those above it, same trees) and
     its file's header are rewritten, its diff and the work tree are left as they are.
     """
-    from . import ui
     from .commands import quilt_verbs
 
     if not (edit or message is not None):
