@@ -60,3 +60,16 @@ def test_rename_to_a_numbered_name_keeps_slug_and_map_in_step(work):
     assert "Patchq-Slug: last" in git(upstream, "log", "-1", "--format=%B", "patchq/3.11")
     lint = patchq("-C", str(repo), "lint")
     assert lint.code == 0, lint.text
+
+
+def test_upstream_add_refuses_a_bare_repository(tmp_path):
+    cpython = make_upstream(tmp_path / "cpython")
+    repo = patch_repo(tmp_path, cpython)
+    git(tmp_path, "clone", "-q", "--bare", str(cpython), str(tmp_path / "bare.git"))
+    before = tree_snapshot(repo)
+    res = patchq("-C", str(repo), "upstream", "add", "bare", str(tmp_path / "bare.git"))
+    assert res.code == 1 and "is a bare repository" in res.err, res.text
+    assert len(res.err.strip().splitlines()) == 1
+    assert tree_snapshot(repo) == before
+    listed = patchq("-C", str(repo), "upstream", "list")
+    assert "bare" not in listed.out

@@ -59,6 +59,10 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
     except PatchqError as exc:
         raise MapError(f"{directory} is not a git clone ({exc.message})",
                        f"give the directory of your clone of {name}") from None
+    if git.git_dir.resolve() == clone:
+        raise MapError(f"{directory} is a bare repository, and patchq checks the queue "
+                       "branches out in its clone's work tree",
+                       f"give a clone of {name} with a work tree (git clone {directory} DIR)")
     try:
         recorded = os.path.relpath(clone, ws.root)
     except ValueError:  # another drive
