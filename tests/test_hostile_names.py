@@ -73,3 +73,15 @@ def test_upstream_add_refuses_a_bare_repository(tmp_path):
     assert tree_snapshot(repo) == before
     listed = patchq("-C", str(repo), "upstream", "list")
     assert "bare" not in listed.out
+
+
+@pytest.mark.parametrize("value", ["", "../x", "-rf"])
+def test_a_track_naming_an_unusable_upstream_says_so(tmp_path, value):
+    cpython = make_upstream(tmp_path / "cpython")
+    repo = patch_repo(tmp_path, cpython)
+    with (repo / "upstream_map.toml").open("a") as out:
+        out.write(f'\n[tracks.x]\nupstream = "{value}"\nfollows = "main"\nbase = "v1.0"\n')
+    res = patchq("-C", str(repo), "lint")
+    assert res.code == 1, res.text
+    assert "which is no usable upstream name" in res.err and "upstream add" not in res.err
+    assert len(res.err.strip().splitlines()) == 1
