@@ -233,8 +233,9 @@ def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
 @pass_options
 def rename(opts: Options, names: tuple[str, ...], patch: str | None, track: str | None) -> None:
     """Rename the top patch (or -P PATCH, or OLD) to NEW: slug, file (its number prefix kept),
-    series entry, map record, and the commit's Patchq-Slug trailer when it is applied. An
-    existing name or one that is no slug is refused."""
+    series entry, map record, and the commit's Patchq-Slug trailer when it is applied. A NEW
+    ending in .patch/.diff or with a number prefix of its own (0007-foo) is the file name, its
+    slug NEW without them. An existing name or one that is no slug is refused."""
     from . import ui
     from .commands.quilt_verbs import rename as run
     from .commands.stack_render import rename_lines
