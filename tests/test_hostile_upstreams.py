@@ -40,3 +40,20 @@ def test_quilt_verbs_with_track_work_in_its_upstreams_clone(two, tmp_path):
     assert refs_snapshot(cpython) == cp_refs  # the default upstream's clone untouched
     lint = patchq("-C", str(repo), "lint")
     assert lint.code == 0, lint.text
+
+
+def test_two_upstreams_on_one_clone_do_not_make_the_stack_verbs_ask(two, tmp_path):
+    repo, cpython, _ = two
+    run(repo, "import", str(tmp_path / "cp-patches"), "--track", "3.11", "--base", "v1.0")
+    run(repo, "checkout", "3.11")
+    run(repo, "upstream", "add", "cp-fork", str(cpython), "--github", "someone/cpython")
+    assert run(repo, "top").out.splitlines() == ["Platform-for-the-browser"]
+    run(repo, "import", str(tmp_path / "cp-patches"), "--track", "fork-3.11", "--base", "v1.0",
+        "--upstream", "cp-fork")
+    run(repo, "checkout", "fork-3.11")
+    assert git(cpython, "branch", "--show-current") == "patchq/fork-3.11"
+    assert run(repo, "series", "-v").out.splitlines() == ["= Platform-for-the-browser"]
+    res = run(repo, "pop")
+    assert "Removing patch Platform-for-the-browser" in res.out
+    assert git(cpython, "rev-parse", "HEAD") == git(cpython, "rev-parse", "v1.0")
+    assert git(cpython, "rev-parse", "patchq/3.11") != git(cpython, "rev-parse", "v1.0")
