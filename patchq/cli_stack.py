@@ -10,6 +10,19 @@ import click
 from .cli_args import Options, json_document, pass_options, track_option
 
 
+def _editor(text: str) -> str | None:
+    """ui.editor, its failure (an $EDITOR that exits non-zero or is not there) one patchq
+    error line (exit 1) instead of click's own message; nothing was changed yet."""
+    from . import ui
+    from .errors import StateError
+
+    try:
+        return ui.editor(text)
+    except click.ClickException as exc:
+        raise StateError(f"the editor failed ({exc.format_message()}); nothing was changed",
+                         "fix $VISUAL / $EDITOR, or give the text with -m MSG") from None
+
+
 def _listing(listing, as_json: bool = False) -> None:
     if as_json:
         json_document("listing", listing)
@@ -185,7 +198,7 @@ def refresh(opts: Options, patch: str | None, edit: bool, message: str | None,
     from .commands.stack_render import refresh_lines
 
     ws = opts.workspace()
-    ui.emit(refresh_lines(run(ws, patch, track, message, ui.editor if edit else None),
+    ui.emit(refresh_lines(run(ws, patch, track, message, _editor if edit else None),
                           ws.root))
 
 
@@ -220,8 +233,9 @@ def delete(opts: Options, patch: str | None, remove_file: bool, backup: bool,
 @pass_options
 def rename(opts: Options, names: tuple[str, ...], patch: str | None, track: str | None) -> None:
     """Rename the top patch (or -P PATCH, or OLD) to NEW: slug, file (its number prefix kept),
-    series entry, map record, and the commit's Patchq-Slug trailer when it is applied. An
-    existing name or one that is no slug is refused."""
+    series entry, map record, and the commit's Patchq-Slug trailer when it is applied. A NEW
+    ending in .patch/.diff or with a number prefix of its own (0007-foo) is the file name, its
+    slug NEW without them. An existing name or one that is no slug is refused."""
     from . import ui
     from .commands.quilt_verbs import rename as run
     from .commands.stack_render import rename_lines
@@ -283,7 +297,7 @@ def edit(opts: Options, patch: str | None, cont: bool, abort: bool, edit_message
         if patch:  # neither --continue nor --abort (refused just above)
             result = stack_edit.edit(ws, patch, track)
         elif cont:
-            result = stack_edit.edit_continue(ws, message, ui.editor if edit_message else None,
+            result = stack_edit.edit_continue(ws, message, _editor if edit_message else None,
                                               progress=bar)
         else:
             result = stack_edit.edit_abort(ws, progress=bar)
@@ -364,14 +378,13 @@ def header(opts: Options, patch: str | None, edit: bool, message: str | None,
     With -e or -m, change it instead: the patch's commit (and those above it, same trees) and
     its file's header are rewritten, its diff and the work tree are left as they are.
     """
-    from . import ui
     from .commands import quilt_verbs
 
     if not (edit or message is not None):
         click.echo(quilt_verbs.view(opts.workspace(), patch, track).header, nl=False)
         return
     result = quilt_verbs.reword(opts.workspace(), patch, track, message,
-                                ui.editor if edit else None)
+                                _editor if edit else None)
     click.echo(f"Patch {result.slug} is unchanged" if result.unchanged else
                f"Replaced header of patch {result.slug}")
 

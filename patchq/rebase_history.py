@@ -196,9 +196,27 @@ def records(git: Any, tracks: Iterable[str]) -> tuple[list[Record], list[str]]:
             if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
                 problems.append(f"{path}: not a {SCHEMA} record")
                 continue
+            if not _well_formed(doc):
+                problems.append(f"{path}: a {SCHEMA} record of the wrong shape (edited by "
+                                "hand?); skipped")
+                continue
             out.append(Record(path, doc))
     out.sort(key=lambda r: (r.finished_at, _mtime(r.path), r.path.name))
     return out, problems
+
+
+def _well_formed(doc: dict) -> bool:
+    """The parts readers index: ``from``/``to`` tables, ``patches`` a list of tables with a
+    string slug, ``range_diff`` a table or nothing."""
+    patches = doc.get("patches", [])
+    return (all(isinstance(doc.get(k), dict) for k in ("from", "to"))
+            and isinstance(patches, list)
+            and all(isinstance(p, dict) and isinstance(p.get("slug"), str) for p in patches)
+            and isinstance(doc.get("range_diff") or {}, dict)
+            and all(isinstance(p.get(k) or "", str) for p in patches
+                    for k in ("old_kept", "old_file", "new_file", "old_blob", "new_blob",
+                              "old_commit", "new_commit", "detail", "outcome"))
+            and all(isinstance(p.get("evidence") or [], list) for p in patches))
 
 
 def _mtime(path: Path) -> int:

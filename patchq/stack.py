@@ -149,11 +149,15 @@ def select(ws, track: str | None) -> None:
     if len(names) < 2:
         return
     busy, on_queue = [], []
+    paths = set()
     for name in names:
         try:
             git = ws.git_of(name)
         except PatchqError:
             continue
+        if git.path.resolve() in paths:  # two upstreams, one clone: look at it once
+            continue
+        paths.add(git.path.resolve())
         if pqstore.current(git) is not None:
             busy.append((name, git))
         elif checked_out_track(ws, git) is not None:
@@ -162,7 +166,12 @@ def select(ws, track: str | None) -> None:
     here = (getattr(ws, "started_in", None) or Path.cwd()).resolve()
     inside = [(n, g) for n, g in found if here == g.path or g.path in here.parents]
     if len(inside) == 1 or len(found) == 1:
-        ws.use_upstream((inside or found)[0][0])
+        name, git = (inside or found)[0]
+        track = checked_out_track(ws, git)
+        if track is not None:  # the upstream of the track checked out there
+            ws.use_track(track)
+        else:
+            ws.use_upstream(name)
         pqstore.refuse_if_others_busy(ws)
     elif found:
         shown = ", ".join(f"{n} ({g.path})" for n, g in found)

@@ -183,6 +183,12 @@ class UpstreamMap:
                 if field in track and not isinstance(track[field], str):
                     raise MapError(f'{self.path.name}: tracks."{name}".{field} must be a string')
             upstream = str(track.get("upstream", DEFAULT_UPSTREAM))
+            if upstream not in self.upstream_names() and not valid_upstream_name(upstream) \
+                    and upstream != DEFAULT_UPSTREAM:
+                raise MapError(f'{self.path.name}: tracks."{name}" names upstream {upstream!r}, '
+                               "which is no usable upstream name",
+                               "name one of its [upstreams.NAME] tables, or remove the key "
+                               "for the default [upstream]")
             if upstream not in self.upstream_names():
                 raise MapError(f'{self.path.name}: tracks."{name}" names upstream {upstream!r}, '
                                "which the map does not have",

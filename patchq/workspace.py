@@ -146,6 +146,12 @@ class Workspace:
             from .git import Git
 
             path = self.upstream_path(name)
+            if path == self.root.resolve():
+                # its queue branches would be checked out over the map and the series
+                where = "[upstream] path" if name == DEFAULT_UPSTREAM else \
+                    f"[upstreams.{name}] path"
+                raise MapError(f"the clone of upstream {name} is the patch repo itself ({path})",
+                               f"set {where} in {MAP_NAME} to a separate clone")
             try:
                 self._gits[name] = Git(path)
             except PatchqError as exc:

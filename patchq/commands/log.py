@@ -126,13 +126,22 @@ def _record_events(ws: Workspace, slug: str, tracks: list[str], result: LogResul
     """Rebase events from the records; returns (track, from, to) of each one found."""
     from .. import rebase_history
 
-    try:
-        git = ws.git
-    except PatchqError as exc:
-        result.notes.append(f"no rebase records: {exc.message}")
-        return set()
-    found, problems = rebase_history.records(git, tracks)
-    result.notes.extend(problems)
+    found: list = []
+    by_clone: dict[str, tuple[Any, list[str]]] = {}
+    for t in tracks:  # each track's records are in its own upstream's clone
+        try:
+            git = ws.git_for(t)
+        except PatchqError as exc:
+            note = f"no rebase records: {exc.message}"
+            if note not in result.notes:
+                result.notes.append(note)
+            continue
+        by_clone.setdefault(str(git.path), (git, []))[1].append(t)
+    for git, on_it in by_clone.values():
+        records, problems = rebase_history.records(git, on_it)
+        found += records
+        result.notes.extend(problems)
+    found.sort(key=lambda r: r.finished_at)
     seen = set()
     for rec in found:
         patch = rec.patch(slug)

@@ -15,6 +15,7 @@ from .. import stack_tx
 from .. import store as pqstore
 from ..errors import ApplyError, StateError
 from ..git import add_trailer, work_tree_tree
+from ..model import slug_of
 from ..queueexport import _clean_message
 from ..seriesdir import file_digest
 from ..stack import (
@@ -24,6 +25,7 @@ from ..stack import (
     queue_commit,
     render_file,
     resolve_track,
+    select,
     unexported,
 )
 from ..workspace import Workspace
@@ -35,6 +37,7 @@ from .stack_nav import Listing, refuse_busy, session
 
 def _names(ws: Workspace, track: str | None):
     """The stack's names, once an interrupted change is finished (as `applied` reads them)."""
+    select(ws, track)
     with session(ws, write=False):
         return load_names(ws, resolve_track(ws, track))
 
@@ -146,6 +149,7 @@ def view(ws: Workspace, name: str | None = None, track: str | None = None,
     `quilt diff`: what `patchq refresh` would write); an unapplied one from its file."""
     from ..interdiff import files as diff_files
 
+    select(ws, track)
     with session(ws, write=False):
         stack = load(ws, resolve_track(ws, track))
     slug = _target(stack, name)
@@ -175,6 +179,7 @@ def view(ws: Workspace, name: str | None = None, track: str | None = None,
 def rename(ws: Workspace, new_name: str, patch: str | None = None,
            track: str | None = None) -> stack_edit.EditResult:
     """Rename ``patch`` (default: the top patch) to ``new_name``: `quilt rename [-P patch]`."""
+    select(ws, track)  # the track's upstream clone, before anything is read
     with pqstore.writing(ws, allow_edit=True):
         track_name = resolve_track(ws, track)
         if patch is None:
@@ -182,6 +187,11 @@ def rename(ws: Workspace, new_name: str, patch: str | None = None,
             if not names.applied:
                 raise StateError("No patches applied", "name the patch to rename with -P PATCH")
             patch = names.applied[-1]
+        if ("/" not in new_name and not new_name.endswith((".patch", ".diff"))
+                and slug_of(new_name) != new_name):
+            # NEW with a number prefix (0003-foo) names a file, as `quilt rename` takes it:
+            # the slug is what it is without the number, and the file keeps NEW as given
+            new_name += ".patch"
         return stack_edit.rename(ws, patch, new_name, track_name)
 
 
@@ -196,6 +206,7 @@ def refresh(ws: Workspace, name: str | None = None, track: str | None = None,
     patches above it are applied again from their files on the new commit. Refused, with
     nothing changed, when the changes do not apply to it or a patch above no longer applies
     the same way: then `patchq edit PATCH` lets you make the change there."""
+    select(ws, track)
     git = ws.git
     with pqstore.writing(ws, allow_edit=True):  # says itself what it finished first
         resume = refuse_busy(git)
@@ -295,6 +306,7 @@ def reword(ws: Workspace, name: str | None = None, track: str | None = None,
     from .. import patchfile
     from ..queueexport import commit_description
 
+    select(ws, track)
     git = ws.git
     with pqstore.writing(ws, allow_edit=True):
         resume = refuse_busy(git)

@@ -48,11 +48,21 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
     check_repo_name(github, "--github")
     check_repo_name(fork, "--fork")
     clone = Path(directory).expanduser().resolve()
+    root = ws.root.resolve()
+    if clone == root or clone in root.parents:
+        # the queue branches are checked out in the clone: the patch repo's own files
+        # (upstream_map.toml, series/) would be switched away under it
+        raise MapError(f"{directory} is the patch repo or holds it ({root})",
+                       f"give the directory of a separate clone of {name}")
     try:
         git = Git(clone)  # refuses what is not a git repository
     except PatchqError as exc:
         raise MapError(f"{directory} is not a git clone ({exc.message})",
                        f"give the directory of your clone of {name}") from None
+    if git.git_dir.resolve() == clone:
+        raise MapError(f"{directory} is a bare repository, and patchq checks the queue "
+                       "branches out in its clone's work tree",
+                       f"give a clone of {name} with a work tree (git clone {directory} DIR)")
     try:
         recorded = os.path.relpath(clone, ws.root)
     except ValueError:  # another drive
