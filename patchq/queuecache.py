@@ -23,7 +23,7 @@ def _build_key(git: Git, base: str, patches: Sequence[LoadedPatch]) -> str:
 
     from . import __version__
 
-    digest = hashlib.sha256(f"{__version__}\n{git.out('version')}\n{base}\n".encode())
+    digest = hashlib.sha256(f"{__version__}\n{git.git_version()}\n{base}\n".encode())
     for patch in patches:
         digest.update(f"{patch.entry.name}\0{patch.entry.strip}\0{patch.digest}\n".encode())
     return digest.hexdigest()

@@ -125,7 +125,7 @@ def _digests(git: Git, stack: Stack) -> dict[str, str]:
     return dict(data)
 
 
-def _base_change(verb: str, stack: Stack, new_tip: str, work_tree: str, keep: int,
+def _base_change(verb: str, stack: Stack, new_tip: str, work_tree: stack_tx.WorkTree, keep: int,
                  git: Git, resume: dict | None) -> stack_tx.Change:
     return stack_tx.Change(verb, stack.track, stack.branch, stack.tip, new_tip, work_tree,
                            manifest_keep=[a.commit.sha for a in stack.applied[:keep]],

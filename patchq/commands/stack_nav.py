@@ -20,7 +20,14 @@ from typing import TypeGuard
 from .. import stack_tx
 from .. import store as pqstore
 from ..errors import StateError
-from ..git import Git, apply_in_work_tree, force_tree, unmerged_paths, unstaged_paths
+from ..git import (
+    Git,
+    apply_in_work_tree,
+    force_tree,
+    index_tree,
+    unmerged_paths,
+    unstaged_paths,
+)
 from ..seriesdir import SERIES, file_digest
 from ..stack import (
     Progress,
@@ -439,7 +446,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
                          "`git add` them (or undo them with `git checkout -- FILE`), "
                          "then `patchq push`")
     patch = next(p for p in stack.unapplied if p.slug == slug)
-    tree = git.out("write-tree")
+    tree = index_tree(git)
     sha = git.commit_tree(tree, [stack.tip], patch.message(), patch.identity(stack.fallback_date))
     data = render_file(git, queue_commit(git, sha), patch)
     change = stack_tx.Change(
