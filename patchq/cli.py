@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import cli_stack, cli_upstream
-from .cli_args import Options, json_or_lines, pass_options, track_cb, track_option
+from .cli_args import Options, json_or_lines, pass_options, track_cb
 from .errors import PatchqError, save_crash
 
 
@@ -383,7 +383,8 @@ def port(opts: Options, patch: str, source: str, target: str, as_slug: str | Non
 
 @cli.command("log")
 @click.argument("patch")
-@track_option
+@click.option("--track", "-t", callback=track_cb, metavar="T",
+              help="Only this track (default: every track that carries or carried PATCH).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/json.md).")
 @pass_options
 def log_(opts: Options, patch: str, track: str | None, as_json: bool) -> None:

@@ -57,3 +57,23 @@ def test_two_upstreams_on_one_clone_do_not_make_the_stack_verbs_ask(two, tmp_pat
     assert "Removing patch Platform-for-the-browser" in res.out
     assert git(cpython, "rev-parse", "HEAD") == git(cpython, "rev-parse", "v1.0")
     assert git(cpython, "rev-parse", "patchq/3.11") != git(cpython, "rev-parse", "v1.0")
+
+
+def test_init_refuses_a_bare_clone_and_the_patch_repo_itself(tmp_path):
+    """As `upstream add` does: a bare repository has no work tree for the queue branches, and
+    the patch repo as its own clone would have its map and series checked out away."""
+    from helpers import make_upstream, tree_snapshot
+
+    upstream = make_upstream(tmp_path / "cpython")
+    git(tmp_path, "clone", "-q", "--bare", str(upstream), str(tmp_path / "bare.git"))
+    repo = tmp_path / "patches"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    before = tree_snapshot(repo)
+    for target, said in (("../bare.git", "is a bare repository"),
+                         (".", "is the patch repo or holds it")):
+        res = patchq("-C", str(repo), "init", "--upstream", target)
+        assert res.code == 1 and said in res.err and "Traceback" not in res.err, res.text
+        assert len(res.err.strip().splitlines()) == 1
+        assert tree_snapshot(repo) == before  # no map, no series/
+    assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0

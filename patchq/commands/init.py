@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MapError
+from ..errors import MapError, PatchqError
 from ..git import Git
 from ..upstream_map import MAP_NAME, UpstreamMap
 from ..workspace import SERIES_DIR
@@ -47,7 +47,7 @@ def init(root: Path, upstream: str, github: str = "", fork: str = "") -> InitRes
     if map_path.exists():
         raise MapError(f"{map_path} already exists", "patchq init never overwrites a map")
     clone = Path(upstream).expanduser().resolve()
-    git = Git(clone)  # refuses what is not a git repository
+    git = usable_clone(clone, root, upstream, "upstream")
     try:
         recorded = os.path.relpath(clone, root)
     except ValueError:  # another drive
@@ -59,3 +59,24 @@ def init(root: Path, upstream: str, github: str = "", fork: str = "") -> InitRes
     (root / SERIES_DIR).mkdir(exist_ok=True)
     umap.save()
     return InitResult(root=root, map_path=map_path, upstream=recorded, url=url)
+
+
+def usable_clone(clone: Path, patch_repo: Path, directory: str, name: str) -> Git:
+    """The clone at ``clone`` opened, or a MapError: not a git clone, a bare repository, or
+    the patch repo itself (or a directory holding it)."""
+    root = patch_repo.resolve()
+    if clone == root or clone in root.parents:
+        # the queue branches are checked out in the clone: the patch repo's own files
+        # (upstream_map.toml, series/) would be switched away under it
+        raise MapError(f"{directory} is the patch repo or holds it ({root})",
+                       f"give the directory of a separate clone of {name}")
+    try:
+        git = Git(clone)  # refuses what is not a git repository
+    except PatchqError as exc:
+        raise MapError(f"{directory} is not a git clone ({exc.message})",
+                       f"give the directory of your clone of {name}") from None
+    if git.git_dir.resolve() == clone:
+        raise MapError(f"{directory} is a bare repository, and patchq checks the queue "
+                       "branches out in its clone's work tree",
+                       f"give a clone of {name} with a work tree (git clone {directory} DIR)")
+    return git

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import MapError, PatchqError
 from ..upstream_map import DEFAULT_UPSTREAM, valid_upstream_name
 from ..workspace import Workspace
-from .init import _github_from_url, _remote_url, check_repo_name
+from .init import _github_from_url, _remote_url, check_repo_name, usable_clone
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,6 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
     """Record the clone at ``directory`` as upstream ``name`` (under patchq's lock; the map's
     comments and order are kept, only the new table is added)."""
     from .. import store as pqstore
-    from ..git import Git
 
     if not valid_upstream_name(name):
         raise MapError(f"upstream name {name!r} is not usable",
@@ -48,21 +47,7 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
     check_repo_name(github, "--github")
     check_repo_name(fork, "--fork")
     clone = Path(directory).expanduser().resolve()
-    root = ws.root.resolve()
-    if clone == root or clone in root.parents:
-        # the queue branches are checked out in the clone: the patch repo's own files
-        # (upstream_map.toml, series/) would be switched away under it
-        raise MapError(f"{directory} is the patch repo or holds it ({root})",
-                       f"give the directory of a separate clone of {name}")
-    try:
-        git = Git(clone)  # refuses what is not a git repository
-    except PatchqError as exc:
-        raise MapError(f"{directory} is not a git clone ({exc.message})",
-                       f"give the directory of your clone of {name}") from None
-    if git.git_dir.resolve() == clone:
-        raise MapError(f"{directory} is a bare repository, and patchq checks the queue "
-                       "branches out in its clone's work tree",
-                       f"give a clone of {name} with a work tree (git clone {directory} DIR)")
+    git = usable_clone(clone, ws.root, directory, name)
     try:
         recorded = os.path.relpath(clone, ws.root)
     except ValueError:  # another drive
@@ -77,7 +62,6 @@ def add(ws: Workspace, name: str, directory: str, github: str = "", fork: str = 
 
 
 def _info(ws: Workspace, name: str) -> UpstreamInfo:
-    from ..errors import PatchqError
 
     umap = ws.map
     try:
@@ -115,3 +99,4 @@ def render_list(infos: list[UpstreamInfo]) -> list[str]:
         where = info.path or "(no clone configured)"
         lines.append(f"{info.name.ljust(width)}  {where}  {info.github or '-'}  tracks: {tracks}")
     return lines
+
