@@ -34,6 +34,8 @@ MAIL, DEP3, PLAIN, NONE = "mail", "dep3", "plain", "none"
 ZERO_FROM = b"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
 
 _MBOX_FROM = re.compile(rb"^From [0-9a-f]{7,64} ")
+# any mbox envelope line: git's (a commit id), a list archive's (`From nobody`, `From mboxrd@z`)
+MBOX_ENVELOPE = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):(.*)$")
 _DEP3_ONLY = {
     "description", "origin", "bug", "forwarded", "applied-upstream", "last-update",
@@ -257,7 +259,7 @@ def _parse_dep3(text_lines: list[str], fallback: str) -> tuple[Description, tupl
 def _style_of(header: bytes, text_lines: list[str]) -> str:
     if not header.strip():
         return NONE
-    if _MBOX_FROM.match(header):
+    if _MBOX_FROM.match(header) or MBOX_ENVELOPE.match(header):
         return MAIL
     raw_fields, _ = _read_fields(text_lines)
     names = {k.lower() for k, _ in raw_fields}

@@ -25,7 +25,8 @@ from ..queueexport import commit_description
 from ..seriesdir import SERIES, check_relative, discover_format_patch_files, read_series
 from ..workspace import Workspace
 
-_MBOX_SEPARATOR = re.compile(rb"^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ", re.MULTILINE)
+_MBOX_SEPARATOR = patchfile.MBOX_ENVELOPE
+_REPLY = re.compile(r"^\s*(re|aw|sv|antw)\s*:", re.IGNORECASE)  # a reply in a mail thread
 # the reason import gives a patch whose header says Forwarded: not-needed
 SEEDED_REASON = "Forwarded: not-needed (from the patch header)"
 _VERSION_TAG = re.compile(r"^v?(\d+\.\d+)\.\d+")
@@ -47,7 +48,8 @@ class ImportResult:
 
     def skipped_text(self) -> str:
         """One line: the messages of an mbox that were not patches ("" when none)."""
-        parts = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in self.skipped.items() if n]
+        parts = [f"{n} {kind if n == 1 else _plural(kind)}" for kind, n in self.skipped.items()
+                 if n]
         return f"skipped {' and '.join(parts)} of the mbox" if parts else ""
 
     def seeded_text(self) -> str:
@@ -122,6 +124,10 @@ def _format_patch_source(directory: Path) -> _Source:
     return _Source("format-patch", files, None)
 
 
+def _plural(kind: str) -> str:
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+
+
 def split_mbox(data: bytes) -> list[bytes]:
     """The messages of an mbox, each from its ``From `` line.
 
@@ -150,11 +156,14 @@ def _mbox_source(path: Path) -> _Source:
         return _Source("file", {check_relative(path.name): data}, None)
     messages = split_mbox(data)
     files: dict[str, bytes] = {}
-    covers = empty = 0
+    covers = empty = replies = 0
     for number, message in enumerate(messages, 1):
         parsed = patchfile.parse(message, f"patch-{number}")
         if is_cover_letter(parsed):
             covers += 1
+            continue
+        if parsed.is_empty and _REPLY.match(parsed.field("Subject") or ""):
+            replies += 1  # review in the thread, no diff: not a patch to carry
             continue
         if is_empty_message(parsed):
             empty += 1
@@ -162,7 +171,8 @@ def _mbox_source(path: Path) -> _Source:
         subject = parsed.description.subject
         files[f"{len(files) + 1:04d}-{slugify_subject(subject)}.patch"] = message
     return _Source("mbox", files, None,
-                   (("cover letter", covers), ("empty message", empty)))
+                   (("cover letter", covers), ("empty message", empty),
+                    ("reply", replies)))
 
 
 def is_empty_message(parsed: patchfile.PatchFile) -> bool:
