@@ -145,6 +145,7 @@ def _finish(git: Git, change: Change) -> None:
         path = Path(name)
         if blob is None:
             path.unlink(missing_ok=True)
+            _remove_empty_directories(path.parent)
             continue
         data = blob_data(git, blob)
         if not path.is_file() or path.read_bytes() != data:
@@ -164,6 +165,18 @@ def _finish(git: Git, change: Change) -> None:
         pqstore.save(git, change.then)
     else:
         pqstore.clear(git)
+
+
+def _remove_empty_directories(directory: Path) -> None:
+    """A directory a deleted patch file leaves empty goes too (``series/T/sub/`` after the
+    patch in it is renamed out), and so on up; the track's own directory keeps its series
+    file, so it stops there at the latest."""
+    while True:
+        try:
+            directory.rmdir()  # only when empty
+        except OSError:
+            return
+        directory = directory.parent
 
 
 def _by_directory(files: dict[str, str | None]) -> dict[Path, set[str]]:

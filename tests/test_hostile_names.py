@@ -85,3 +85,16 @@ def test_a_track_naming_an_unusable_upstream_says_so(tmp_path, value):
     assert res.code == 1, res.text
     assert "which is no usable upstream name" in res.err and "upstream add" not in res.err
     assert len(res.err.strip().splitlines()) == 1
+
+
+def test_rename_out_of_a_subdirectory_leaves_no_empty_directory(work):
+    _, repo = work
+    run_ok(repo, "rename", "sub/inner.patch")
+    assert (repo / "series" / "3.11" / "sub" / "inner.patch").is_file()
+    run_ok(repo, "rename", "outer.patch")
+    track = repo / "series" / "3.11"
+    assert not (track / "sub").exists()
+    assert track.is_dir() and (track / "series").is_file()
+    assert run_ok(repo, "top").out.splitlines() == ["outer"]
+    lint = patchq("-C", str(repo), "lint")
+    assert lint.code == 0, lint.text
