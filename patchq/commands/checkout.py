@@ -85,6 +85,7 @@ def checkout(ws: Workspace, track_name: str, branch: str | None = None, force: b
 
 def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
               progress: Progress | None, partial: bool) -> CheckoutResult:
+    ws.read_only()  # tomllib: fast; tomlkit only if --partial writes the map
     track = ws.track(track_name)
     branch = validate.branch_name(branch, "--branch") if branch else ws.queue_branch(track_name)
     git = ws.git
@@ -109,10 +110,10 @@ def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
     previous = move_branch(git, branch, old_tip, result.tip, reason=f"patchq checkout {track_name}")
     record_build(git, track_name, branch, loaded, result)
     if failed:  # --partial: the map says which are set aside, once the branch is there
+        umap = ws.reload_map()  # with tomlkit, to keep people's comments and order
         for failure in failed:
-            per_track = ws.map.patch_track(failure.slug, track_name)
-            per_track["needs_person"] = True
-        ws.map.save()
+            umap.patch_track(failure.slug, track_name)["needs_person"] = True
+        umap.save()
     owner.claim(git, ws.root, branch, track_name)
     return CheckoutResult(track=track_name, branch=branch, base=track.base, base_commit=base,
                           tip=result.tip, patches=len(result.applied),

@@ -70,10 +70,18 @@ def _time(epoch: int) -> str:
 
 
 def _toml(data: bytes) -> dict:
-    import tomllib
-
+    text = data.decode("utf-8", "replace")
     try:
-        return tomllib.loads(data.decode("utf-8", "replace"))
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomlkit
+
+        try:
+            return tomlkit.parse(text).unwrap()
+        except ValueError:  # tomlkit's ParseError is one
+            return {}
+    try:
+        return tomllib.loads(text)
     except ValueError:
         return {}
 

@@ -120,6 +120,7 @@ def default_refs(track: Track) -> list[str]:
 def status(ws: Workspace, track: str | None = None, against: tuple[str, ...] = (),
            record: bool = True, progress: Progress | None = None) -> StatusResult:
     """Check the patches of ``track`` (every track when None) against upstream refs."""
+    ws.read_only()  # tomllib: fast; the map is read again with tomlkit to record findings
     tracks = ws.tracks(track)
     if track:
         ws.use_track(track)
