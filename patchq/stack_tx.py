@@ -109,6 +109,12 @@ def commit(git: Git, change: Change) -> None:
     _finish(git, change)
 
 
+def interrupted(git: Git) -> bool:
+    """Is a change journaled in ``git``'s clone, waiting to be finished (:func:`recover`)?"""
+    state = pqstore.current(git)
+    return state is not None and state.get("phase") == "commit"
+
+
 def recover(git: Git) -> str | None:
     """Finish a change a crash or Ctrl-C interrupted; returns what was finished, or None."""
     state = pqstore.current(git)

@@ -108,11 +108,9 @@ def session(ws: Workspace, write: bool = True) -> Iterator[str | None]:
     """Hold patchq's lock (when writing, or when an interrupted change must be finished) and
     finish an interrupted change first; yields what was finished."""
     git = ws.read_only().git
-    if not write:
-        state = pqstore.current(git)
-        if not (state and state.get("phase") == "commit"):
-            yield None
-            return
+    if not write and not stack_tx.interrupted(git):
+        yield None
+        return
     with pqstore.locked(git):
         yield stack_tx.recover(git)
 
