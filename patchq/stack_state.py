@@ -90,9 +90,10 @@ class StoppedPush:
 
     def leftovers(self) -> list[str]:
         """What backing it out removes when the branch does not have it: new files, rejects."""
-        return [*self.created, *(self.files if self.kind == "rejects" else ())]
+        return [*self.created, *self.rejects()]
 
     def rejects(self) -> tuple[str, ...]:
+        """The .rej files the stop left (a patch git could not merge 3-way)."""
         return self.files if self.kind == "rejects" else ()
 
     def to_json(self) -> dict:
