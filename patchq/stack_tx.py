@@ -17,11 +17,11 @@ Tests stop a real process at a named step with ``PATCHQ_TEST_CRASH_AT=STEP`` (SI
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
-from . import crash
+from . import crash, stack_state
 from . import store as pqstore
 from .errors import GitError, StateError
 from .files import atomic_write, remove_stray_temps
@@ -66,7 +66,7 @@ class Change:
     manifest_keep: list[str] = field(default_factory=list)  # the applied commits afterwards
     manifest_tip: bool = False  # the new tip is fully exported
     stack_base: str = ""  # write the stack record for this base
-    then: dict | None = None  # the operation state afterwards (a stopped push, an edit)
+    then: stack_state.StackState | None = None  # the operation state afterwards
 
     def write(self, git: Git, path: Path, data: bytes) -> None:
         self.files[str(path)] = write_blob(git, data)
@@ -99,7 +99,7 @@ def commit(git: Git, change: Change) -> None:
     check_untracked(git, change)
     crashpoint("planned")
     pqstore.save(git, {"verb": change.verb, "track": change.track, "phase": "commit",
-                       "change": asdict(change), "hint": interrupted_hint(change.track)})
+                       "change": _journal(change), "hint": interrupted_hint(change.track)})
     crashpoint("journaled")
     try:
         _move_branch(git, change, recovering=False)
@@ -109,13 +109,20 @@ def commit(git: Git, change: Change) -> None:
     _finish(git, change)
 
 
+def interrupted(git: Git) -> bool:
+    """Is a change journaled in ``git``'s clone, waiting to be finished (:func:`recover`)?"""
+    state = pqstore.current(git)
+    return state is not None and state.get("phase") == "commit"
+
+
 def recover(git: Git) -> str | None:
     """Finish a change a crash or Ctrl-C interrupted; returns what was finished, or None."""
     state = pqstore.current(git)
     if not state or state.get("phase") != "commit" or "change" not in state:
         return None
     saved = dict(state["change"])
-    change = Change(**{**saved, "work_tree": WorkTree(saved.get("work_tree", "keep"))})
+    change = Change(**{**saved, "work_tree": WorkTree(saved.get("work_tree", "keep")),
+                       "then": stack_state.typed(saved.get("then"))})
     _move_branch(git, change, recovering=True)
     _finish(git, change)
     return f"patchq {change.verb} of track {change.track}"
@@ -161,10 +168,12 @@ def _finish(git: Git, change: Change) -> None:
     if change.stack_base:
         write_stack_record(git, change.track, change.stack_base)
     crashpoint("recorded")
-    if change.then:
-        pqstore.save(git, change.then)
-    else:
-        pqstore.clear(git)
+    stack_state.save(git, change.then)
+
+
+def _journal(change: Change) -> dict:
+    """``change`` as the journal saves it (the state afterwards in its own JSON)."""
+    return {**asdict(replace(change, then=None)), "then": stack_state.to_json(change.then)}
 
 
 def _remove_empty_directories(directory: Path) -> None:

@@ -330,6 +330,7 @@ def writing(ws: Workspace, *, allow_edit: bool = False,
             yield None
         return
     from . import stack_tx
+    from .stack_state import EditState, typed
 
     with ExitStack() as held:
         done = []
@@ -341,7 +342,7 @@ def writing(ws: Workspace, *, allow_edit: bool = False,
             if finished:
                 done.append(finished)
             state = current(git)
-            if state is not None and not (allow_edit and state.get("verb") == "edit") and \
+            if state is not None and not (allow_edit and isinstance(typed(state), EditState)) and \
                     not (map_fields and carries_map_edits(state, ws, git)):
                 refuse_if_busy(git)
         ws.forget_map()

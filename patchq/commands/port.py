@@ -23,6 +23,7 @@ from ..queue import LoadedPatch, load_series
 from ..queueexport import _free_name, _numbered
 from ..seriesdir import SERIES, check_relative, file_digest, render_series
 from ..stack import check_new_slug, exported_tip, load, push_files, queue_commit, render_file
+from ..stack_state import StoppedPush
 from ..workspace import Workspace
 from .stack_nav import (
     Stop,
@@ -31,7 +32,6 @@ from .stack_nav import (
     refuse_dirty,
     session,
     stop_in_work_tree,
-    stopped_hint,
 )
 
 PEOPLE_FIELDS = ("disposition", "reason", "issue", "pr", "notes")
@@ -114,7 +114,7 @@ def port(ws: Workspace, name: str, source: str, target: str,
                              f"check out {target}'s queue (`git -C {git.path} switch "
                              f"{stack.branch}`) and port again to resolve the conflict there")
         data, how, refreshed = patch.file.raw, "", False
-        stopped: dict | None = None
+        stopped: StoppedPush | None = None
         change = stack_tx.Change("port", target, stack.branch, stack.tip, pushed.tip(stack.tip),
                                  stack_tx.KEEP,
                                  manifest_keep=[a.commit.sha for a in stack.applied],
@@ -133,11 +133,8 @@ def port(ws: Workspace, name: str, source: str, target: str,
                 entry = SeriesEntry(file_name, 1, patch.entry.options)  # a git diff now
             change.manifest[item.commit] = file_digest(data)
         else:
-            stopped = change.then = {"verb": "push", "phase": "applying", "track": target,
-                                     "branch": stack.branch, "slug": new_slug,
-                                     "target": new_slug, "tip": stack.tip, "resume": resume,
-                                     "hint": stopped_hint(new_slug),
-                                     "created": may_create(git, patch)}
+            stopped = change.then = StoppedPush.of(target, stack.branch, new_slug, new_slug,
+                                                   stack.tip, resume, may_create(git, patch))
         change.write(git, path, data)
         entries.insert(position, entry)
         text = render_series(stack.loaded.series, entries)

@@ -28,6 +28,7 @@ from ..stack import (
     select,
     unexported,
 )
+from ..stack_state import EditState
 from ..workspace import Workspace
 from . import stack_edit
 from .stack_nav import Listing, refuse_busy, session
@@ -221,7 +222,7 @@ def refresh(ws: Workspace, name: str | None = None, track: str | None = None,
 
 
 def _refresh_below(ws: Workspace, stack, slug: str, message: str | None,
-                   editor: stack_edit.Editor | None, resume: dict | None
+                   editor: stack_edit.Editor | None, resume: EditState | None
                    ) -> stack_edit.EditResult:
     git = ws.git
     index = stack.applied_index(slug)

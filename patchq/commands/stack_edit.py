@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import patchfile, stack_tx
+from .. import patchfile, stack_state, stack_tx
 from .. import store as pqstore
 from ..clock import now, today
 from ..errors import StateError
@@ -35,10 +35,10 @@ from ..stack import (
     series_after_render,
     unexported,
 )
+from ..stack_state import EditState, edit_hint
 from ..workspace import Workspace
 from .stack_nav import (
     MoveResult,
-    is_edit,
     pop_stack,
     push_stack,
     refuse_busy,
@@ -126,7 +126,7 @@ def _digests(git: Git, stack: Stack) -> dict[str, str]:
 
 
 def _base_change(verb: str, stack: Stack, new_tip: str, work_tree: stack_tx.WorkTree, keep: int,
-                 git: Git, resume: dict | None) -> stack_tx.Change:
+                 git: Git, resume: EditState | None) -> stack_tx.Change:
     return stack_tx.Change(verb, stack.track, stack.branch, stack.tip, new_tip, work_tree,
                            manifest_keep=[a.commit.sha for a in stack.applied[:keep]],
                            manifest_tip=exported_tip(git, stack), stack_base=stack.base,
@@ -203,7 +203,7 @@ def refresh(ws: Workspace, track: str | None = None, message: str | None = None,
 
 
 def refresh_top(ws: Workspace, track: str, message: str | None, editor: Editor | None,
-                resume: dict | None) -> EditResult:
+                resume: EditState | None) -> EditResult:
     git = ws.git
     stack = load(ws, track)
     _require_checked_out(git, stack, "refresh")
@@ -467,22 +467,16 @@ class EditSession:
     recovered: str | None = None
 
 
-def edit_hint(slug: str, return_to: str | None) -> str:
-    back = f" and push back to {return_to}" if return_to else ""
-    return (f"change what {slug} needs, then `patchq edit --continue` to refresh it{back} "
-            f"(`patchq edit --abort` to go back without refreshing)")
-
-
 def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
     """Make NAME the top patch (popping what is above it) and leave it for a person to amend;
     `edit --continue` refreshes it and pushes the rest back."""
     select(ws, track)
     git = ws.git
     with session(ws) as recovered:
-        state = pqstore.current(git)
-        if is_edit(state):
-            raise StateError(f"an edit of {state['slug']} is in progress",
-                             edit_hint(state["slug"], state.get("return_to")))
+        state = stack_state.current(git)
+        if isinstance(state, EditState):
+            raise StateError(f"an edit of {state.slug} is in progress",
+                             edit_hint(state.slug, state.return_to))
         refuse_busy(git, allow_edit=False)
         stack = load(ws, resolve_track(ws, track))
         _require_checked_out(git, stack, "edit")
@@ -496,8 +490,7 @@ def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
             above = [a for a in stack.applied
                      if a.slug in order and order.index(a.slug) > order.index(slug)]
             return_to = top if above else None
-        edit_state = {"verb": "edit", "track": stack.track, "slug": slug,
-                      "return_to": return_to, "hint": edit_hint(slug, return_to)}
+        edit_state = EditState.of(stack.track, slug, return_to)
         if index is None:
             move = push_stack(ws, stack.track, slug, None, edit_state, verb="edit")
         elif top == slug:
@@ -509,9 +502,9 @@ def edit(ws: Workspace, name: str, track: str | None = None) -> EditSession:
         return EditSession(stack.track, slug, return_to, move=move, recovered=recovered)
 
 
-def _edit_state(git: Git) -> dict:
-    state = pqstore.current(git)
-    if not is_edit(state):
+def _edit_state(git: Git) -> EditState:
+    state = stack_state.current(git)
+    if not isinstance(state, EditState):
         if state is not None:
             pqstore.refuse_if_busy(git)
         raise StateError("no edit is in progress", "start one with `patchq edit PATCH`")
@@ -527,7 +520,7 @@ def edit_continue(ws: Workspace, message: str | None = None, editor: Editor | No
         state = _edit_state(git)
         refreshed = None
         if git.is_dirty() or message is not None or editor is not None:
-            refreshed = refresh_top(ws, state["track"], message, editor, state)
+            refreshed = refresh_top(ws, state.track, message, editor, state)
         result = _back_up(ws, state, progress)
         result.refreshed, result.recovered = refreshed, recovered
         return result
@@ -550,10 +543,10 @@ def edit_abort(ws: Workspace, progress=None) -> EditSession:
         return result
 
 
-def _back_up(ws: Workspace, state: dict, progress) -> EditSession:
+def _back_up(ws: Workspace, state: EditState, progress) -> EditSession:
     git = ws.git
-    track, return_to = state["track"], state.get("return_to")
-    session_result = EditSession(track, state["slug"], return_to, finished=True)
+    track, return_to = state.track, state.return_to
+    session_result = EditSession(track, state.slug, return_to, finished=True)
     stack = load(ws, track)
     if return_to and stack.unapplied_index(return_to) is not None:
         move = push_stack(ws, track, return_to, progress, None, verb="edit")

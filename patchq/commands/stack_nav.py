@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeGuard
 
-from .. import stack_tx
+from .. import stack_state, stack_tx
 from .. import store as pqstore
 from ..errors import StateError
 from ..git import (
@@ -45,6 +44,7 @@ from ..stack import (
     series_after_render,
     unexported,
 )
+from ..stack_state import EditState, StoppedPush, stopped_hint
 from ..workspace import Workspace
 
 ALL = "-a"  # push -a / pop -a
@@ -94,26 +94,10 @@ class MoveResult:
 # -- operation states -------------------------------------------------------------------------
 
 
-def stopped_hint(slug: str) -> str:
-    return (f"resolve the conflicts of {slug}, `git add` the files, then `patchq push` to go on "
-            f"(or `patchq pop` to back {slug} out)")
-
-
-def is_stopped_push(state: dict | None) -> TypeGuard[dict]:
-    """Is ``state`` (the operation in progress) a push stopped at a conflict?"""
-    return state is not None and state.get("verb") == "push" and \
-        state.get("phase") in ("applying", "stopped")
-
-
-def is_edit(state: dict | None) -> TypeGuard[dict]:
-    """Is ``state`` (the operation in progress) an edit?"""
-    return state is not None and state.get("verb") == "edit"
-
-
-def refuse_busy(git: Git, allow_edit: bool = True) -> dict | None:
+def refuse_busy(git: Git, allow_edit: bool = True) -> EditState | None:
     """Refuse when another operation is in progress; return an edit state to carry on."""
-    state = pqstore.current(git)
-    if state is None or (allow_edit and is_edit(state)):
+    state = stack_state.current(git)
+    if allow_edit and isinstance(state, EditState):
         return state
     pqstore.refuse_if_busy(git)
     return None
@@ -124,11 +108,9 @@ def session(ws: Workspace, write: bool = True) -> Iterator[str | None]:
     """Hold patchq's lock (when writing, or when an interrupted change must be finished) and
     finish an interrupted change first; yields what was finished."""
     git = ws.read_only().git
-    if not write:
-        state = pqstore.current(git)
-        if not (state and state.get("phase") == "commit"):
-            yield None
-            return
+    if not write and not stack_tx.interrupted(git):
+        yield None
+        return
     with pqstore.locked(git):
         yield stack_tx.recover(git)
 
@@ -236,11 +218,11 @@ def push(ws: Workspace, track: str | None = None, target=None,
     select(ws, track)
     git = ws.git
     with session(ws) as recovered:
-        state = pqstore.current(git)
-        if is_stopped_push(state):
-            if track and track != state["track"]:
-                raise StateError(f"a push of track {state['track']} is stopped at "
-                                 f"{state['slug']}", stopped_hint(state["slug"]))
+        state = stack_state.current(git)
+        if isinstance(state, StoppedPush):
+            if track and track != state.track:
+                raise StateError(f"a push of track {state.track} is stopped at "
+                                 f"{state.slug}", stopped_hint(state.slug))
             result = continue_stopped(ws, state, target, progress)
         else:
             resume = refuse_busy(git)
@@ -250,7 +232,7 @@ def push(ws: Workspace, track: str | None = None, target=None,
 
 
 def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
-               resume: dict | None, verb: str = "push") -> MoveResult:
+               resume: EditState | None, verb: str = "push") -> MoveResult:
     """Push on ``track`` (the lock is held). ``resume`` is the operation state to keep
     afterwards (an edit in progress)."""
     git = ws.git
@@ -271,12 +253,11 @@ def push_stack(ws: Workspace, track: str, target, progress: Progress | None,
         manifest_keep=[a.commit.sha for a in stack.applied],
         manifest_tip=exported_tip(git, stack), stack_base=stack.base, then=resume)
     failed = pushed.failed
-    stopped: dict | None = None  # the operation state of a push that stops in the work tree
+    stopped: StoppedPush | None = None  # the state of a push that stops in the work tree
     if failed is not None and stack.checked_out:
-        change.then = stopped = {"verb": "push", "phase": "applying", "track": track,
-                       "branch": stack.branch, "slug": failed.slug, "target": todo[-1].slug,
-                       "tip": new_tip, "resume": resume, "hint": stopped_hint(failed.slug),
-                       "created": may_create(git, failed)}
+        change.then = stopped = StoppedPush.of(track, stack.branch, failed.slug,
+                                               todo[-1].slug, new_tip, resume,
+                                               may_create(git, failed))
     stack_tx.commit(git, change)
     result = MoveResult(track, pushed=pushed.pushed,
                         top=pushed.pushed[-1].slug if pushed.pushed else
@@ -312,7 +293,7 @@ def _push_past_aside(ws: Workspace, stack: Stack, todo: list, target,
 
 
 def _push_aside(ws: Workspace, stack: Stack, slug: str, progress: Progress | None,
-                resume: dict | None, verb: str) -> MoveResult:
+                resume: EditState | None, verb: str) -> MoveResult:
     """Push a patch a rebase set aside, at its place: pop the patches above its place in the
     series, then push up to it (it stops with its conflicts in the work tree)."""
     if not stack.checked_out:
@@ -338,14 +319,11 @@ def may_create(git: Git, patch) -> list[str]:
             if not os.path.lexists(git.path / p)]
 
 
-def remove_created(git: Git, state: dict) -> None:
+def remove_created(git: Git, state: StoppedPush) -> None:
     """Remove what a stopped apply left that the branch does not have: new files, .rej files."""
-    leftovers = list(state.get("created", []))
-    if state.get("kind") == "rejects":
-        leftovers += state.get("files", [])
-    for name in leftovers:
+    for name in state.leftovers():
         path = git.path / name
-        if not os.path.lexists(path) or git.path_exists(state["tip"], name):
+        if not os.path.lexists(path) or git.path_exists(state.tip, name):
             continue
         path.unlink()
         parent = path.parent
@@ -354,30 +332,26 @@ def remove_created(git: Git, state: dict) -> None:
             parent = parent.parent
 
 
-def stop_in_work_tree(ws: Workspace, state: dict) -> Stop:
+def stop_in_work_tree(ws: Workspace, state: StoppedPush) -> Stop:
     """Apply the patch that failed to the work tree, leaving its conflicts for a person."""
     git = ws.git
     from ..queue import load_series
 
-    loaded = load_series(ws.series_dir(state["track"]), state["track"])
-    patch = loaded.by_slug()[state["slug"]]
+    patch = load_series(ws.series_dir(state.track), state.track).by_slug()[state.slug]
     stack_tx.crashpoint("stopping")
     kind, files, details = _apply_in_work_tree(ws, state, patch)
     if kind == "rejects" and not files:  # nothing a person can resolve: git cannot read it
-        force_tree(git, state["tip"])
+        force_tree(git, state.tip)
         remove_created(git, state)
-        if state.get("resume"):
-            pqstore.save(git, state["resume"])
-        else:
-            pqstore.clear(git)
-        return Stop(patch.slug, "failed", [], details, state["branch"], git.path)
-    state = dict(state, phase="stopped", kind=kind, files=files)
-    pqstore.save(git, state)
+        stack_state.save(git, state.resume)
+        return Stop(patch.slug, "failed", [], details, state.branch, git.path)
+    stack_state.save(git, state.stopped(kind, files))
     stack_tx.crashpoint("stopped")
-    return Stop(patch.slug, kind, files, details, state["branch"], git.path)
+    return Stop(patch.slug, kind, files, details, state.branch, git.path)
 
 
-def _apply_in_work_tree(ws: Workspace, state: dict, patch) -> tuple[str, list[str], str]:
+def _apply_in_work_tree(ws: Workspace, state: StoppedPush, patch
+                        ) -> tuple[str, list[str], str]:
     """Apply a patch that does not apply cleanly to the work tree, for a person: a patch a
     rebase set aside is merged 3-way from the base its file was written for (whatever its
     format: a DEP-3 file has no blob ids for git's own 3-way); any other goes to
@@ -387,10 +361,10 @@ def _apply_in_work_tree(ws: Workspace, state: dict, patch) -> tuple[str, list[st
     from ..queue import base_commit
 
     git = ws.git
-    old_base = ws.map.set_aside(state["track"]).get(patch.slug)
+    old_base = ws.map.set_aside(state.track).get(patch.slug)
     if old_base:
-        base = base_commit(git, ws.track(state["track"]))
-        commit = aside_commit(git, patch, old_base, base, state["tip"])
+        base = base_commit(git, ws.track(state.track))
+        commit = aside_commit(git, patch, old_base, base, state.tip)
         if commit is not None:
             files = cherry_pick_into_work_tree(git, commit)
             how = f"merged 3-way from {old_base[:12]}, the base it was set aside on"
@@ -398,17 +372,17 @@ def _apply_in_work_tree(ws: Workspace, state: dict, patch) -> tuple[str, list[st
     return apply_in_work_tree(git, patch.path, patch.entry.strip)
 
 
-def _check_stopped(ws: Workspace, state: dict) -> Stack:
+def _check_stopped(ws: Workspace, state: StoppedPush) -> Stack:
     git = ws.git
-    stack = load(ws, state["track"])
-    slug = state["slug"]
+    stack = load(ws, state.track)
+    slug = state.slug
     if not stack.checked_out:
-        raise StateError(f"the push of {slug} stopped on {state['branch']}, which is not "
+        raise StateError(f"the push of {slug} stopped on {state.branch}, which is not "
                          "checked out now",
-                         f"switch back with `git -C {git.path} switch {state['branch']}`")
-    if stack.tip != state["tip"]:
+                         f"switch back with `git -C {git.path} switch {state.branch}`")
+    if stack.tip != state.tip:
         raise StateError(f"{stack.branch} moved since the push stopped at {slug}",
-                         f"put it back at {state['tip'][:12]}, or remove "
+                         f"put it back at {state.tip[:12]}, or remove "
                          f"{pqstore.state_path(git)} to forget the stopped push")
     marked = ws.map.set_aside(stack.track)
     pending = [p for p in stack.unapplied if p.slug == slug or p.slug not in marked]
@@ -418,24 +392,23 @@ def _check_stopped(ws: Workspace, state: dict) -> Stack:
     return stack
 
 
-def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | None
+def continue_stopped(ws: Workspace, state: StoppedPush, target, progress: Progress | None
                      ) -> MoveResult:
     """Finish a stopped push with what the person resolved, then push on."""
     git = ws.git
-    slug = state["slug"]
-    if state["phase"] == "applying":  # interrupted while applying it to the work tree
+    slug = state.slug
+    if state.phase is stack_state.Phase.APPLYING:  # interrupted while applying it for a person
         _check_stopped(ws, state)
-        force_tree(git, state["tip"])
+        force_tree(git, state.tip)
         remove_created(git, state)
         stop = stop_in_work_tree(ws, state)
-        return MoveResult(state["track"], top=None, stop=stop)
+        return MoveResult(state.track, top=None, stop=stop)
     stack = _check_stopped(ws, state)
     conflicts = unmerged_paths(git)
     if conflicts:
         raise StateError(f"{slug} still has conflicts in {', '.join(conflicts[:5])}",
                          stopped_hint(slug))
-    rejects = [r for r in state.get("files", []) if state.get("kind") == "rejects"
-               and (git.path / r).exists()]
+    rejects = [r for r in state.rejects() if (git.path / r).exists()]
     if rejects:
         raise StateError(f"{', '.join(rejects[:5])} still exists",
                          f"apply its hunks by hand, delete it, `git add` the files, then "
@@ -454,7 +427,7 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
         manifest={sha: file_digest(data)},
         manifest_keep=[a.commit.sha for a in stack.applied],
         manifest_tip=exported_tip(git, stack), stack_base=stack.base,
-        then=state.get("resume"))
+        then=state.resume)
     wrote = []
     if data != patch.file.raw:
         change.write(git, patch.path, data)
@@ -466,10 +439,10 @@ def continue_stopped(ws: Workspace, state: dict, target, progress: Progress | No
     done = MoveResult(stack.track, pushed=[Pushed(slug, sha, "resolved", file_digest(data))],
                       top=slug, resolved=slug, wrote=wrote,
                       resolved_empty=tree == git.tree_of(stack.tip) and not patch.file.is_empty)
-    goal = target if target is not None else state.get("target")
+    goal = target if target is not None else state.target
     if goal is None or goal == slug:
         return done
-    later = push_stack(ws, stack.track, goal, progress, state.get("resume"))
+    later = push_stack(ws, stack.track, goal, progress, state.resume)
     if later.nothing and later.nothing.startswith("Patch "):
         later.nothing = ""
     return done.merge(later)
@@ -509,12 +482,11 @@ def pop(ws: Workspace, track: str | None = None, target=None, force: bool = Fals
     select(ws, track)
     git = ws.git
     with session(ws) as recovered:
-        state = pqstore.current(git)
-        if is_stopped_push(state):
+        state = stack_state.current(git)
+        if isinstance(state, StoppedPush):
             result = abort_stopped(ws, state)
             if target is not None:
-                result = result.merge(pop_stack(ws, state["track"], target, force,
-                                                state.get("resume")))
+                result = result.merge(pop_stack(ws, state.track, target, force, state.resume))
                 result.nothing = ""
         else:
             resume = refuse_busy(git)
@@ -523,7 +495,7 @@ def pop(ws: Workspace, track: str | None = None, target=None, force: bool = Fals
         return result
 
 
-def pop_stack(ws: Workspace, track: str, target, force: bool, resume: dict | None,
+def pop_stack(ws: Workspace, track: str, target, force: bool, resume: EditState | None,
               verb: str = "pop") -> MoveResult:
     git = ws.git
     stack = load(ws, track)
@@ -554,10 +526,10 @@ def pop_stack(ws: Workspace, track: str, target, force: bool, resume: dict | Non
                       top=stack.applied[keep - 1].slug if keep else None)
 
 
-def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
+def abort_stopped(ws: Workspace, state: StoppedPush) -> MoveResult:
     """Back out a stopped push: the work tree and index return to the branch's tip."""
     git = ws.git
-    branch, tip, slug = state["branch"], state["tip"], state["slug"]
+    branch, tip, slug = state.branch, state.tip, state.slug
     if git.current_branch() != branch:
         raise StateError(f"the push of {slug} stopped on {branch}, which is not checked out now",
                          f"switch back with `git -C {git.path} switch {branch}`, then "
@@ -567,11 +539,11 @@ def abort_stopped(ws: Workspace, state: dict) -> MoveResult:
                          f"put it back at {tip[:12]}, or remove {pqstore.state_path(git)} to "
                          "forget the stopped push")
     remove_created(git, state)
-    change = stack_tx.Change("pop", state["track"], branch, tip, tip, stack_tx.FORCE,
-                             then=state.get("resume"))
+    change = stack_tx.Change("pop", state.track, branch, tip, tip, stack_tx.FORCE,
+                             then=state.resume)
     stack_tx.commit(git, change)
-    stack = load(ws, state["track"])
-    return MoveResult(state["track"], top=stack.top.slug if stack.top else None, aborted=slug)
+    stack = load(ws, state.track)
+    return MoveResult(state.track, top=stack.top.slug if stack.top else None, aborted=slug)
 
 
 # -- goto ------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 from ..errors import ApplyError, PatchqError
+from ..stack_state import edit_hint
 from ..ui import Err
-from .stack_edit import EditResult, EditSession, edit_hint
+from .stack_edit import EditResult, EditSession
 from .stack_nav import ALL, Listing, MoveResult, Stop
 
 
