@@ -154,3 +154,15 @@ def conda_forge_dir(realdata: Path | None = None) -> Path | None:
         root.parent / "shared" / "realdata" / "conda-forge",
         root.parent.parent / "shared" / "realdata" / "conda-forge"]
     return next((p for p in candidates if (p / "3.13.5" / "series").is_file()), None)
+
+
+def load_map(repos) -> dict:
+    """The patch repo's map as plain data (tomllib; tomlkit on Python 3.10)."""
+    text = (repos.patches / "upstream_map.toml").read_text()
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomlkit
+
+        return tomlkit.parse(text).unwrap()
+    return tomllib.loads(text)

@@ -7,7 +7,7 @@ import re
 import shutil
 
 import pytest
-from helpers import git, patchq, refs_snapshot
+from helpers import git, load_map, patchq, refs_snapshot
 from rebase_data import ALL_KINDS, NOW, build_demo, build_synth
 
 
@@ -55,12 +55,6 @@ def changed_lines(patch: bytes) -> list[bytes]:
     diff = patch[patch.index(b"\ndiff --git"):]
     return [ln for ln in diff.splitlines() if ln[:1] in (b"+", b"-")
             and not ln.startswith((b"+++ ", b"--- ")) and ln != b"-- "]
-
-
-def load_map(repos) -> dict:
-    import tomllib
-
-    return tomllib.loads((repos.patches / "upstream_map.toml").read_text())
 
 
 # -- the demo: the sample the issue describes ---------------------------------------------------

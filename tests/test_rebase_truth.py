@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from helpers import commit, git, refs_snapshot, tree_snapshot
+from helpers import commit, git, load_map, refs_snapshot, tree_snapshot
 from truth_data import CONFLICTS, EXPECTED, NOW, build
 
 
@@ -28,12 +28,6 @@ def repos(template, tmp_path, monkeypatch):
 
 def by_slug(data: dict) -> dict[str, dict]:
     return {p["slug"]: p for p in data["patches"]}
-
-
-def load_map(repos) -> dict:
-    import tomllib
-
-    return tomllib.loads((repos.patches / "upstream_map.toml").read_text())
 
 
 def snapshot(repos) -> tuple:
