@@ -245,14 +245,7 @@ def _refresh_below(ws: Workspace, stack, slug: str, message: str | None,
                          f"write it with `patchq export {stack.track}` first")
     wanted = work_tree_tree(git)
     changes = git.diff(stack.tip, wanted)
-    new_message = item.commit.message if message is None else message.strip() + "\n"
-    if editor is not None:
-        edited = editor(new_message)
-        if edited is not None:
-            new_message = edited
-    new_message = _clean_message(new_message)
-    if not new_message.strip():
-        raise StateError("the description is empty", "give the patch a subject line")
+    new_message = stack_edit.new_description(item.commit.message, message, editor)
     if not changes and new_message == _clean_message(item.commit.message):
         return stack_edit.EditResult(stack.track, slug, top=stack.top.slug, unchanged=True)
     hint = f"`patchq edit {slug}` to make the change with {slug} on top"
@@ -320,14 +313,7 @@ def reword(ws: Workspace, name: str | None = None, track: str | None = None,
         index = stack.applied_index(slug)
         item = stack.applied[index] if index is not None else None
         old = item.commit.message if item is not None else patch.file.description.message()
-        text = old if message is None else message.strip() + "\n"
-        if editor is not None:
-            edited = editor(text)
-            if edited is not None:
-                text = edited
-        new_message = _clean_message(text)
-        if not new_message.strip():
-            raise StateError("the description is empty", "give the patch a subject line")
+        new_message = stack_edit.new_description(old, message, editor)
         top = stack.top.slug if stack.top else None
         if new_message == _clean_message(old):
             return stack_edit.EditResult(stack.track, slug, top=top, unchanged=True)

@@ -202,6 +202,20 @@ def refresh(ws: Workspace, track: str | None = None, message: str | None = None,
         return result
 
 
+def new_description(old: str, message: str | None, editor: Editor | None) -> str:
+    """A patch's description after -m MSG (replacing ``old``) and -e (``editor`` on it), as a
+    commit message; refused when it comes out empty."""
+    text = old if message is None else message.strip() + "\n"
+    if editor is not None:
+        edited = editor(text)
+        if edited is not None:
+            text = edited
+    cleaned = _clean_message(text)
+    if not cleaned.strip():
+        raise StateError("the description is empty", "give the patch a subject line")
+    return cleaned
+
+
 def refresh_top(ws: Workspace, track: str, message: str | None, editor: Editor | None,
                 resume: EditState | None) -> EditResult:
     git = ws.git
@@ -215,14 +229,7 @@ def refresh_top(ws: Workspace, track: str, message: str | None, editor: Editor |
                          f"write it with `patchq export {track}` first")
     tree = work_tree_tree(git)
     old_message = top.commit.message
-    new_message = old_message if message is None else message.strip() + "\n"
-    if editor is not None:
-        edited = editor(new_message)
-        if edited is not None:
-            new_message = edited
-    new_message = _clean_message(new_message)
-    if not new_message.strip():
-        raise StateError("the description is empty", "give the patch a subject line")
+    new_message = new_description(old_message, message, editor)
     if tree == top.commit.tree and new_message == _clean_message(old_message):
         return EditResult(track, top.slug, top=top.slug, unchanged=True)
     sha = git.commit_tree(tree, [top.commit.parent], add_trailer(new_message, top.slug),
