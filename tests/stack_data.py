@@ -131,6 +131,8 @@ def template(tmp_path_factory):
 
 
 @pytest.fixture
-def work(template, tmp_path):
-    """A fresh copy of the sample for one test: (upstream clone, patch repo)."""
+def work(template, tmp_path, monkeypatch):
+    """A fresh copy of the sample for one test: (upstream clone, patch repo), patchq's clock
+    fixed (PATCHQ_NOW) for the dates it writes."""
+    monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
     return fresh(template, tmp_path)

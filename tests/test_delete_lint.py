@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 from helpers import patchq
 from stack_data import (
-    fresh,
     patch_file,
     run_ok,
     series_names,
     template,  # noqa: F401 (fixtures)
+    work,  # noqa: F401 (fixtures)
 )
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture
-def work(template, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
-    return fresh(template, tmp_path)
 
 
 def record(repo, slug, track="3.11"):

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 from helpers import git, make_upstream, patch_repo, patchq, refs_snapshot, tree_snapshot
-from stack_data import fresh, run_ok, series_names, template  # noqa: F401 (fixtures)
+from stack_data import run_ok, series_names, template, work  # noqa: F401 (fixtures)
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture
-def work(template, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
-    return fresh(template, tmp_path)
 
 
 def test_upstream_add_refuses_the_patch_repo_and_what_holds_it(tmp_path):

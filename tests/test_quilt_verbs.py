@@ -6,31 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import git, patchq, refs_snapshot, tree_snapshot
+from helpers import git, refs_snapshot, tree_snapshot
 from stack_data import (
     SLUGS,
-    fresh,
     patch_file,
     run_ok,
     series_names,
     template,  # noqa: F401 (fixtures)
+    work,  # noqa: F401 (fixtures)
 )
+from test_stack_edit import lines, pq
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture
-def work(template, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
-    return fresh(template, tmp_path)
-
-
-def pq(repo, *args):
-    return patchq("-C", str(repo), *args)
-
-
-def lines(res) -> list[str]:
-    return res.out.splitlines()
 
 
 def edit_file(upstream, name, old, new):

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from helpers import git, patchq, refs_snapshot, tree_snapshot
 from stack_data import (
     SLUGS,
-    fresh,
     patch_file,
     run_ok,
     series_names,
     state_file,
     template,  # noqa: F401 (fixtures)
+    work,  # noqa: F401 (fixtures)
 )
 
 from patchq.upstream_map import UpstreamMap
-
-
-@pytest.fixture
-def work(template, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATCHQ_NOW", "2024-05-06T07:08:09Z")
-    return fresh(template, tmp_path)
 
 
 def pq(repo, *args):
