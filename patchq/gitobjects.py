@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import tempfile
 import weakref
 import zlib
 from collections.abc import Mapping, Sequence
@@ -191,6 +190,7 @@ class ObjectStore:
         self._trees: dict[str, _Tree] = {}
         self._commits: dict[str, bytes] = {}
         self._fanout: set[str] = set()  # objects/XX directories known to exist
+        self._serial = 0
 
     def close(self) -> None:
         """Nothing to release: the reader belongs to the repository (``Git.close``)."""
@@ -223,12 +223,22 @@ class ObjectStore:
             if sha[:2] not in self._fanout:  # one mkdir per fan-out directory, not per object
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._fanout.add(sha[:2])
-            handle, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=path.parent)
+            tmp, handle = self._temp(path.parent)
             with os.fdopen(handle, "wb") as out:
                 out.write(zlib.compress(raw, 1))
-            os.chmod(tmp, 0o444)
             os.replace(tmp, path)
         return Oid(sha)
+
+    def _temp(self, directory: Path) -> tuple[str, int]:
+        """A new read-only file in ``directory`` (open for writing) to rename into place:
+        one open, no chmod (a loose object is read-only, as git makes it)."""
+        while True:
+            self._serial += 1
+            name = os.path.join(directory, f"tmp_obj_{os.getpid()}_{self._serial}")
+            try:
+                return name, os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            except FileExistsError:  # left by a process of the same id that was killed
+                continue
 
     # -- trees ---------------------------------------------------------------------------
 

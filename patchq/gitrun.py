@@ -10,7 +10,6 @@ import email.utils
 import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +106,8 @@ class GitBase:
         command = ["git", *config, *args]
         stdin = None
         if input is not None:
+            import tempfile
+
             stdin = tempfile.TemporaryFile()  # noqa: SIM115 -- closed below
             stdin.write(input)
             stdin.seek(0)

@@ -46,10 +46,12 @@ def recorded(git: Git, branch: str) -> tuple[str | None, str | None]:
     return values.get(_key(branch, OWNER)), values.get(_key(branch, TRACK))
 
 
-def claim(git: Git, root: Path, branch: str, track: str) -> None:
-    """Record that this patch repo built ``branch`` for ``track``."""
+def claim(git: Git, root: Path, branch: str, track: str,
+          seen: tuple[str | None, str | None] | None = None) -> None:
+    """Record that this patch repo built ``branch`` for ``track``. ``seen``: what ``check``
+    found recorded, in this process and under patchq's lock (saves reading it again)."""
     me = owner_id(git, root)
-    if recorded(git, branch) != (me, track):
+    if (recorded(git, branch) if seen is None else seen) != (me, track):
         git.set_config(_key(branch, OWNER), me)
         git.set_config(_key(branch, TRACK), track)
 
@@ -61,14 +63,16 @@ def _legacy(git: Git, branch: str, track: str) -> bool:
     return Manifest(git, track).data.get("branch") == branch
 
 
-def check(git: Git, root: Path, branch: str, track: str, *, building: bool = False) -> None:
+def check(git: Git, root: Path, branch: str, track: str, *, building: bool = False
+          ) -> tuple[str | None, str | None]:
     """Refuse ``branch`` unless it is this patch repo's queue branch of ``track``. With
-    ``building`` (checkout, rebase), a branch that does not exist yet is fine too."""
+    ``building`` (checkout, rebase), a branch that does not exist yet is fine too.
+    Returns the (owner, track) recorded for it, for ``claim``."""
     owner, built_for = recorded(git, branch)
     exists = git.branch_tip(branch) is not None
     if owner is None:
         if (building and not exists) or (exists and _legacy(git, branch, track)):
-            return
+            return owner, built_for
         if not exists:
             raise StateError(f"there is no queue branch {branch} in {git.path}",
                              f"run `patchq checkout {track}` first")
@@ -88,3 +92,4 @@ def check(git: Git, root: Path, branch: str, track: str, *, building: bool = Fal
         raise StateError(f"branch {branch} is the queue branch of track {built_for}, not "
                          f"{track}", f"use track {built_for}'s commands, or give --branch a "
                          "new name")
+    return owner, built_for

@@ -141,7 +141,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
     with pqstore.locked(git):
         pqstore.refuse_if_busy(git)
         pqstore.refuse_if_others_busy(ws)  # several upstreams: the map is one
-        owner.check(git, ws.root, branch, track_name, building=True)
+        seen = owner.check(git, ws.root, branch, track_name, building=True)
         if not dry_run:  # a dry run touches no work tree: it may look at a dirty clone
             refuse_dirty(git, "rebasing")
         old_base = base_commit(git, track)
@@ -169,7 +169,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
                 on_conflict=on_conflict, patches=tuple(old), tip=to_commit,
                 started_at=stamp(), aside=tuple(still_aside(still, track.base)),
                 order=tuple(p.slug for p in loaded.patches), branch_values=(tip,)))
-            owner.claim(git, ws.root, branch, track_name)
+            owner.claim(git, ws.root, branch, track_name, seen)
             crash_point("state saved")
             return drive(ws, git, store, state, progress, loaded)
         finally:
