@@ -50,6 +50,7 @@ from .gitrun import (
     FALLBACK_EMAIL,
     FALLBACK_NAME,
     Identity,
+    Pending,
     Result,
     git_time,
 )
@@ -454,8 +455,19 @@ def exact_tag(git: Git, commit: str) -> str | None:
 
 def range_diff(git: Git, old_base: str, old_tip: str, new_base: str, new_tip: str) -> str:
     """``git range-diff`` of two queues, without colour."""
-    return git.run("range-diff", "--no-color", f"{old_base}..{old_tip}",
-                   f"{new_base}..{new_tip}").stdout.decode("utf-8", "replace")
+    return range_diff_text(start_range_diff(git, old_base, old_tip, new_base, new_tip))
+
+
+def start_range_diff(git: Git, old_base: str, old_tip: str, new_base: str,
+                     new_tip: str) -> Pending:
+    """:func:`range_diff` started in the background (it reads commits only); read it with
+    :func:`range_diff_text`."""
+    return git.start("range-diff", "--no-color", f"{old_base}..{old_tip}",
+                     f"{new_base}..{new_tip}")
+
+
+def range_diff_text(pending: Pending) -> str:
+    return pending.result().stdout.decode("utf-8", "replace")
 
 
 def unstaged_paths(git: Git) -> list[str]:

@@ -118,6 +118,28 @@ class GitBase:
         finally:
             if stdin is not None:
                 stdin.close()
+        return self._checked(args, status, out, err, ok)
+
+    def start(self, *args: str, config: Sequence[str] = ()) -> Pending:
+        """Start ``git args`` without waiting: patchq goes on while git works on the other
+        core. Its output goes to temporary files, so a long output never blocks it. Only for
+        commands that read objects (neither the index nor the work tree, which patchq may be
+        changing meanwhile). ``Pending.result()`` waits; ``Pending.cancel()`` stops it."""
+        import tempfile
+
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            proc = subprocess.Popen(["git", *config, *args], cwd=self.path,
+                                    env={**os.environ, **self._env},
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        except OSError as exc:
+            out.close()
+            err.close()
+            raise GitError(f"could not run git: {exc}", "is git installed?") from exc
+        return Pending(self, args, proc, out, err)
+
+    def _checked(self, args: Sequence[str], status: int, out: bytes, err: bytes,
+                 ok: Sequence[int]) -> Result:
         err_text = err.decode("utf-8", "replace")
         if status not in ok:
             first = next((ln for ln in err_text.splitlines() if ln.strip()), "")
@@ -225,6 +247,35 @@ class GitBase:
     def read_object(self, name: str) -> tuple[str, bytes] | None:
         """(type, data) of the object ``name`` names (an id, ``REV:path``...), or None."""
         return self.reader().read(name)
+
+
+class Pending:
+    """A git process :meth:`GitBase.start` started: ``result()`` waits for it and checks its
+    status as ``run`` does; ``cancel()`` stops it (a command that failed meanwhile)."""
+
+    def __init__(self, git: GitBase, args: Sequence[str], proc: subprocess.Popen[bytes],
+                 out: IO[bytes], err: IO[bytes]) -> None:
+        self._git, self._args, self._proc, self._out, self._err = git, args, proc, out, err
+
+    def result(self, ok: Sequence[int] = (0,)) -> Result:
+        try:
+            status = self._proc.wait()
+            self._out.seek(0)
+            self._err.seek(0)
+            out, err = self._out.read(), self._err.read()
+        finally:
+            self._close()
+        return self._git._checked(self._args, status, out, err, ok)
+
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._out.close()
+        self._err.close()
 
 
 def execute(command: list[str], cwd: Path, env: Mapping[str, str], stdin: IO[bytes] | None,

@@ -103,3 +103,19 @@ def test_the_branch_checked_out_is_what_symbolic_ref_says(upstream, tmp_path):
     seen.append((Git(upstream).current_branch(), symbolic(upstream)))
     assert seen == [("patchq/3.13/x", "patchq/3.13/x"), (None, None), ("side", "side"),
                     ("unborn", "unborn")]
+
+
+def test_a_started_git_process_gives_what_run_gives_and_fails_the_same(upstream):
+    repo = Git(upstream)
+    pending = repo.start("log", "--format=%s")
+    assert pending.result().stdout == repo.run("log", "--format=%s").stdout == b"Second\nInitial\n"
+    with pytest.raises(GitError, match="git rev-parse failed: fatal: "):
+        repo.start("rev-parse", "--verify", "no-such-ref").result()
+
+
+def test_a_cancelled_git_process_is_stopped_and_its_files_closed(upstream):
+    repo = Git(upstream)
+    pending = repo.start("log", "--format=%H")
+    pending.cancel()
+    assert pending._proc.returncode is not None
+    assert pending._out.closed and pending._err.closed

@@ -7,12 +7,23 @@ it leads to before it touches anything (design.md §7), so a crash anywhere is f
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from .. import rebase_history
 from .. import store as pqstore
 from ..crash import point as crash_point
 from ..errors import GitError, StateError
-from ..git import Git, ObjectStore, cherry_pick_into_work_tree, range_diff, reset, unmerged_paths
+from ..git import (
+    Git,
+    ObjectStore,
+    Pending,
+    cherry_pick_into_work_tree,
+    range_diff,
+    range_diff_text,
+    reset,
+    start_range_diff,
+    unmerged_paths,
+)
 from ..model import Outcome
 from ..queue import LoadedSeries, Progress, load_series
 from ..queuecache import Manifest
@@ -136,30 +147,30 @@ def finish(ws: Workspace, git: Git, state: RebaseState,
         loaded = load_series(ws.series_dir(track), track)
     results: list[PatchResult] = with_aside(state, state.results)
     tip, to_commit = state.tip, state.to.commit
-    digests = {p.slug: p.digest for p in loaded.patches}
-    manifest = Manifest(git, track)
-    for result in results:
-        if result.outcome is Outcome.UNCHANGED and result.new_commit:
-            manifest.record(result.new_commit, digests[result.slug])
+    # the range-diff reads commits only: git computes it on the other core while the series
+    # is written (a failure on the way stops it)
+    pending: Pending | None = None
+    if not all_unchanged(results):
+        try:
+            pending = start_range_diff(git, state.from_.commit, state.old_tip(), to_commit, tip)
+        except GitError:
+            pending = None
     try:
-        manifest.save()
-        refresh = [r.slug for r in results if r.outcome in REFRESH]
-        plan = plan_export(git, ws.map, loaded, to_commit, tip, refresh)
-        for i, result in enumerate(results):  # a file export had to rewrite after all moved
-            if result.slug in plan.changed:
-                results[i] = regenerated(result)
-        keep_set_aside(plan, loaded, results)
-        record_map(ws, state, results)
-        plan.files.write(ws.map_path, ws.map.text().encode("utf-8"))
-        written = apply_export(git, plan, state.branch, tip)
-    except OSError as exc:
-        raise _disk_error(exc) from None
-    crash_point("series written")
-    move_branch(git, state, tip, switch=False)
-    crash_point("branch moved to the new tip")
+        written = _write_series(ws, git, state, loaded, results, tip)
+        crash_point("series written")
+        move_branch(git, state, tip, switch=False)
+        crash_point("branch moved to the new tip")
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+        raise
     try:
-        diff = "" if all_unchanged(results) else \
-            range_diff(git, state.from_.commit, state.old_tip(), to_commit, tip)
+        if all_unchanged(results):
+            diff = ""
+        elif pending is not None:
+            diff = range_diff_text(pending)
+        else:
+            diff = range_diff(git, state.from_.commit, state.old_tip(), to_commit, tip)
     except GitError as exc:
         diff = f"(range-diff failed: {exc})"
     rebase_history.keep(ws, git, state.to_json(), results, loaded, changed_range_diff(diff))
@@ -167,6 +178,30 @@ def finish(ws: Workspace, git: Git, state: RebaseState,
     remove_backup(git)
     return result_of(state, "done", results, range_diff=changed_range_diff(diff),
                      written=tuple(written))
+
+
+def _write_series(ws: Workspace, git: Git, state: RebaseState, loaded: LoadedSeries,
+                  results: list[PatchResult], tip: str) -> list[Path]:
+    """The manifest, the map and the series files of the new queue (``results`` updated for
+    the patches the export had to regenerate); returns the paths written."""
+    digests = {p.slug: p.digest for p in loaded.patches}
+    manifest = Manifest(git, state.track)
+    for result in results:
+        if result.outcome is Outcome.UNCHANGED and result.new_commit:
+            manifest.record(result.new_commit, digests[result.slug])
+    try:
+        manifest.save()
+        refresh = [r.slug for r in results if r.outcome in REFRESH]
+        plan = plan_export(git, ws.map, loaded, state.to.commit, tip, refresh)
+        for i, result in enumerate(results):  # a file export had to rewrite after all moved
+            if result.slug in plan.changed:
+                results[i] = regenerated(result)
+        keep_set_aside(plan, loaded, results)
+        record_map(ws, state, results)
+        plan.files.write(ws.map_path, ws.map.text().encode("utf-8"))
+        return apply_export(git, plan, state.branch, tip)
+    except OSError as exc:
+        raise _disk_error(exc) from None
 
 
 def _disk_error(exc: OSError) -> StateError:
