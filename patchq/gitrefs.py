@@ -6,7 +6,6 @@ commands that ask for them (init, upstream add, draft) import it."""
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Sequence
 from functools import cached_property
@@ -167,6 +166,8 @@ class Refs(GitBase):
 
     def remotes(self) -> list[str]:
         """The names of the clone's remotes (as its configuration declares them)."""
+        import configparser  # GitPython's reader of the configuration: only here
+
         try:
             return sorted(remote.name for remote in self.repo.remotes)  # as `git remote` lists them
         except (configparser.Error, ValueError) as exc:
@@ -176,6 +177,8 @@ class Refs(GitBase):
     def remote_url(self, name: str) -> str | None:
         """The URL of the remote ``name`` as git uses it (``insteadOf`` applied; the first of
         several), None when there is no such remote or it has no URL."""
+        import configparser
+
         import git
 
         try:

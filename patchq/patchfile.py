@@ -23,7 +23,6 @@ import email.utils
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from email.header import decode_header, make_header
 
 from .diff import split_lines
 from .errors import SeriesError
@@ -130,6 +129,8 @@ def _header_text(data: bytes) -> str:
 def _decode_mime(value: str) -> str:
     if "=?" not in value:
         return value
+    from email.header import decode_header, make_header  # encoded words are rare
+
     try:
         return str(make_header(decode_header(value)))
     except (UnicodeDecodeError, LookupError, ValueError):
