@@ -39,8 +39,10 @@ def remove_stray_temps(directory: Path, names: set[str] | None = None) -> list[P
     return removed
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves either the old or the new content."""
+def atomic_write(path: Path, data: bytes, *, new: bool = False) -> None:
+    """Write a file so that a crash leaves either the old or the new content. ``new``: the
+    file must not exist yet, and of two writers racing for it one gets FileExistsError (the
+    complete file is linked into place, which never replaces one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -50,11 +52,34 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if new:
+            _link_new(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """Put ``tmp`` at ``path`` unless something is there (FileExistsError); a file system
+    without hard links gets an exclusive create and a copy instead."""
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass
+    with open(tmp, "rb") as source:
+        data = source.read()
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 class FileSet:

@@ -152,10 +152,11 @@ class UpstreamMap:
                 return tidy
         return raw
 
-    def save(self) -> None:
+    def save(self, *, new: bool = False) -> None:
+        """Write the map (``new``: it must not exist yet; FileExistsError when it does)."""
         if self.readonly:
             raise MapError("this map was loaded read-only", "load it with UpstreamMap.load")
-        atomic_write(self.path, self.text().encode("utf-8"))
+        atomic_write(self.path, self.text().encode("utf-8"), new=new)
 
     def validate(self) -> None:
         def need_table(value: Any, where: str) -> None:

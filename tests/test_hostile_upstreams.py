@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import git, patchq, refs_snapshot
 from test_upstreams import run, setup_both, two  # noqa: F401 (fixture)
 
@@ -77,3 +78,29 @@ def test_init_refuses_a_bare_clone_and_the_patch_repo_itself(tmp_path):
         assert len(res.err.strip().splitlines()) == 1
         assert tree_snapshot(repo) == before  # no map, no series/
     assert patchq("-C", str(repo), "init", "--upstream", "../cpython").code == 0
+
+
+def test_of_two_inits_at_once_the_second_leaves_the_first_ones_map(tmp_path, monkeypatch):
+    """Another init writes its map between this one's look and its write: this one says so
+    and the other's map stays byte for byte (the map is linked into place, never replaced)."""
+    from helpers import make_upstream
+
+    from patchq.commands import init as init_cmd
+    from patchq.errors import MapError
+
+    make_upstream(tmp_path / "cpython")
+    repo = tmp_path / "patches"
+    repo.mkdir()
+    theirs = b"# the other init's map\n[upstream]\npath = \"../cpython\"\n"
+    real = init_cmd.usable_clone
+
+    def meanwhile(*args, **kw):
+        found = real(*args, **kw)
+        (repo / "upstream_map.toml").write_bytes(theirs)
+        return found
+
+    monkeypatch.setattr(init_cmd, "usable_clone", meanwhile)
+    with pytest.raises(MapError, match="already exists; patchq init never overwrites a map"):
+        init_cmd.init(repo, str(tmp_path / "cpython"))
+    assert (repo / "upstream_map.toml").read_bytes() == theirs
+    assert sorted(p.name for p in repo.iterdir()) == ["series", "upstream_map.toml"]

@@ -57,7 +57,11 @@ def init(root: Path, upstream: str, github: str = "", fork: str = "") -> InitRes
     umap = UpstreamMap.new(map_path, {"path": recorded, "url": url, "github": github,
                                       "fork": fork})
     (root / SERIES_DIR).mkdir(exist_ok=True)
-    umap.save()
+    try:
+        umap.save(new=True)  # of two inits at once, one writes the map; the other says so
+    except FileExistsError:
+        raise MapError(f"{map_path} already exists", "patchq init never overwrites a map") \
+            from None
     return InitResult(root=root, map_path=map_path, upstream=recorded, url=url)
 
 
