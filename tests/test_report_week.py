@@ -166,3 +166,33 @@ def test_replay_refuses_a_patch_repo_without_git(tmp_path, monkeypatch):
     assert res.code == 1
     assert "not a git repository" in res.err and res.err.count("\n") == 1
     assert tree_snapshot(repo) == before
+
+
+def test_a_history_another_report_wrote_meanwhile_is_kept_and_this_run_says_so(
+        template, tmp_path, monkeypatch):
+    """Two reports at once: the one that writes second would have dropped the first one's
+    snapshot; it refuses instead (under patchq's lock), and the next run appends to both."""
+    from patchq.commands import report as report_cmd
+
+    repos = template.copy(tmp_path / "synth")
+    history = repos.patches / "patchq-history.jsonl"
+    first = report(repos, monkeypatch, WEEK1)
+    assert first["schema"]
+    kept = history.read_bytes()
+    real = report_cmd.build_report
+
+    def meanwhile(inp):
+        history.write_bytes(kept + kept)  # the other run's line lands first
+        return real(inp)
+
+    monkeypatch.setattr(report_cmd, "build_report", meanwhile)
+    monkeypatch.setenv("PATCHQ_NOW", WEEK2)
+    res = repos.run("report", "--format", "json")
+    assert res.code == 1
+    assert re.search(r"patchq-history.jsonl changed while this report was made \(another "
+                     r"`patchq report`\?\); run `patchq report` again", res.err), res.err
+    assert history.read_bytes() == kept + kept
+    monkeypatch.setattr(report_cmd, "build_report", real)
+    report(repos, monkeypatch, WEEK2)
+    lines = history.read_bytes().splitlines(keepends=True)
+    assert b"".join(lines[:2]) == kept + kept and len(lines) == 3

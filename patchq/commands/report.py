@@ -156,6 +156,7 @@ class Gathered:
     data: bytes  # the history file's new content before this run's line
     path: Path
     replayed: int  # snapshots --replay rebuilt
+    read: bytes = b""  # the history file as this run read it
 
 
 def _replayed(ws: Workspace, snapshots: list[hist.Snapshot]) -> list[hist.Snapshot]:
@@ -207,6 +208,7 @@ def gather(ws: Workspace, since: str | None = None, tracks: tuple[str, ...] = ()
     track_inputs = tuple(_track_input(ws, umap, name, drafts) for name in names)
     path = history_path(ws, history)
     data, snapshots, problems = read_history(path)
+    read = data
     added: list[hist.Snapshot] = []
     if replay:
         added = _replayed(ws, snapshots)
@@ -227,7 +229,7 @@ def gather(ws: Workspace, since: str | None = None, tracks: tuple[str, ...] = ()
     gone = _gone(ws, inp)
     if gone:
         inp = replace(inp, gone=gone)
-    return Gathered(inp, data, path, len(added))
+    return Gathered(inp, data, path, len(added), read)
 
 
 def renderer(format: str) -> Callable[[Report], str]:
@@ -264,10 +266,36 @@ def report(ws: Workspace, format: str = "md", out: str | Path | None = None,
             raise ReportError(f"cannot write {out_path}: {exc.strerror}",
                               "check the directory exists and is writable") from None
     if record:
+        _append(ws, path, got.read, hist.append_bytes(data, result.snapshot))
+    return ReportResult(report=result, text=text, format=format, out=out_path,
+                        history_path=path, recorded=record, replayed=got.replayed)
+
+
+def _append(ws: Workspace, path: Path, read: bytes, new: bytes) -> None:
+    """Write the history with this run's snapshot, under patchq's lock when the upstream
+    clone is there (a report needs none): refused, not merged, when another run changed the
+    file since this one read it, so that no snapshot is lost."""
+    from contextlib import nullcontext
+
+    from .. import store as pqstore
+
+    try:
+        lock: Any = pqstore.locked(ws.read_only().git)
+    except PatchqError:  # no clone: the check below still catches a run that finished
+        lock = nullcontext()
+    with lock:
         try:
-            atomic_write(path, hist.append_bytes(data, result.snapshot))
+            now = path.read_bytes()
+        except FileNotFoundError:
+            now = b""
+        except OSError as exc:
+            raise ReportError(f"cannot read {path}: {exc.strerror}",
+                              "check the file, or give another with --history") from None
+        if now != read:
+            raise ReportError(f"{path} changed while this report was made (another "
+                              "`patchq report`?)", "run `patchq report` again")
+        try:
+            atomic_write(path, new)
         except OSError as exc:
             raise ReportError(f"cannot write {path}: {exc.strerror}",
                               "check the directory is writable, or pass --no-record") from None
-    return ReportResult(report=result, text=text, format=format, out=out_path,
-                        history_path=path, recorded=record, replayed=got.replayed)
