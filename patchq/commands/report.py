@@ -138,14 +138,21 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_history(path: Path) -> tuple[bytes, list[hist.Snapshot], list[hist.HistoryProblem]]:
+def _history_bytes(path: Path) -> bytes:
+    """The history file's bytes (b"" when there is none yet)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        return b"", [], []
+        return b""
     except OSError as exc:
         raise ReportError(f"cannot read {path}: {exc.strerror}",
                           "check the file, or give another with --history") from None
+
+
+def read_history(path: Path) -> tuple[bytes, list[hist.Snapshot], list[hist.HistoryProblem]]:
+    data = _history_bytes(path)
+    if not data:
+        return b"", [], []
     snapshots, problems = hist.parse_history(data)
     return data, snapshots, problems
 
@@ -284,14 +291,7 @@ def _append(ws: Workspace, path: Path, read: bytes, new: bytes) -> None:
     except PatchqError:  # no clone: the check below still catches a run that finished
         lock = nullcontext()
     with lock:
-        try:
-            now = path.read_bytes()
-        except FileNotFoundError:
-            now = b""
-        except OSError as exc:
-            raise ReportError(f"cannot read {path}: {exc.strerror}",
-                              "check the file, or give another with --history") from None
-        if now != read:
+        if _history_bytes(path) != read:
             raise ReportError(f"{path} changed while this report was made (another "
                               "`patchq report`?)", "run `patchq report` again")
         try:
