@@ -6,7 +6,6 @@ Every failure becomes a :class:`~patchq.errors.GitError` with git's own words.
 
 from __future__ import annotations
 
-import email.utils
 import os
 import re
 import subprocess
@@ -47,6 +46,8 @@ def git_time(date: str) -> str:
     """'<epoch> <+hhmm>' from an RFC 2822 date, ISO date or an existing git time."""
     if re.match(r"^\d+ [+-]\d{4}$", date):
         return date
+    import email.utils  # a few ms to import: only for a date that is not git's own
+
     try:
         parsed = email.utils.parsedate_to_datetime(date)
     except (TypeError, ValueError, IndexError):

@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -165,6 +164,8 @@ def _normalize_date(value: str) -> str:
     value = value.strip()
     if not value:
         return ""
+    import email.utils  # imported only when a header has a date (a few ms)
+
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -181,6 +182,8 @@ def _normalize_date(value: str) -> str:
 
 
 def _split_author(value: str) -> tuple[str, str]:
+    import email.utils
+
     value = _decode_mime(" ".join(value.split()))
     name, addr = email.utils.parseaddr(value)
     if not name and not addr:

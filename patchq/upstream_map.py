@@ -12,11 +12,13 @@ The format is documented in docs/upstream_map.md. In short::
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from .errors import MapError
 from .files import atomic_write
+from .map_sections import Inline, Layout, Table, apply_changes, mark_inline, render, split
 from .model import Track, valid_track
 
 MAP_NAME = "upstream_map.toml"
@@ -62,6 +64,33 @@ def _read_map(path: Path) -> str:
         raise MapError(f"cannot read {path}: {exc}") from None
 
 
+def _parse_fast(path: Path, text: str) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = str(exc).rsplit("(at line ", 1)
+        detail = where[0].strip()
+        pos = where[1].rstrip(")").replace(", column ", ":") if len(where) == 2 else "?"
+        raise MapError(f"{path.name}:{pos}: {detail}", "fix the TOML syntax") from None
+
+
+def _tomlkit_text(doc: Any) -> str:
+    import tomlkit
+
+    raw = tomlkit.dumps(doc)
+    tidy = _blank_line_before_tables(raw)
+    if tidy != raw:
+        try:
+            same = tomlkit.parse(tidy).unwrap() == tomlkit.parse(raw).unwrap()
+        except Exception:  # noqa: BLE001 -- any doubt: keep tomlkit's text
+            same = False
+        if same:
+            return tidy
+    return raw
+
+
 def valid_upstream_name(name: str) -> bool:
     """Names of ``[upstreams.NAME]``: short words, never the default's name.
 
@@ -72,13 +101,17 @@ def valid_upstream_name(name: str) -> bool:
 
 
 class UpstreamMap:
-    """The parsed map. Mutate through the methods, then ``save()``."""
+    """The parsed map. Mutate through the methods, then ``save()``. Tables, inline tables and
+    arrays a command adds come from ``new_table``/``new_inline``/``new_array``: tomlkit's
+    for a map loaded with tomlkit, plain ones for a map loaded with ``load_editable``."""
 
     readonly = False
 
     def __init__(self, path: Path, doc: Any) -> None:
         self.path = path
         self.doc = doc
+        # load_editable: the text read, its sections and the data as read
+        self._edit: tuple[str, Layout, dict] | None = None
 
     # -- loading and saving -------------------------------------------------------------------
 
@@ -98,6 +131,25 @@ class UpstreamMap:
         return result
 
     @classmethod
+    def load_editable(cls, path: Path) -> UpstreamMap:
+        """The map as plain data that ``save()`` writes back section by section
+        (patchq.map_sections): a few milliseconds where tomlkit takes tens. A layout that
+        cannot be edited that way (or Python 3.10) is loaded with tomlkit instead."""
+        if sys.version_info < (3, 11):  # no tomllib
+            return cls.load(path)
+        text = _read_map(path)
+        doc = _parse_fast(path, text)
+        layout = split(text)
+        if layout is None or not mark_inline(layout, doc):
+            return cls.load(path)
+        before = _parse_fast(path, text)  # what changed is told against this
+        mark_inline(layout, before)
+        result = cls(path, doc)
+        result._edit = (text, layout, before)
+        result.validate()
+        return result
+
+    @classmethod
     def load_readonly(cls, path: Path) -> UpstreamMap:
         """The map parsed for reading only, as plain dicts and strings, dates and lists.
 
@@ -105,21 +157,11 @@ class UpstreamMap:
         about ten times faster than tomlkit. Comments are not kept, so ``save()`` refuses.
         On Python 3.10 this is ``load`` (tomlkit) with the same refusal to save.
         """
-        try:
-            import tomllib
-        except ImportError:  # Python 3.10
+        if sys.version_info < (3, 11):  # no tomllib
             result = cls.load(path)
             result.readonly = True
             return result
-        text = _read_map(path)
-        try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            where = str(exc).rsplit("(at line ", 1)
-            detail = where[0].strip()
-            pos = where[1].rstrip(")").replace(", column ", ":") if len(where) == 2 else "?"
-            raise MapError(f"{path.name}:{pos}: {detail}", "fix the TOML syntax") from None
-        result = cls(path, doc)
+        result = cls(path, _parse_fast(path, _read_map(path)))
         result.readonly = True
         result.validate()
         return result
@@ -139,18 +181,53 @@ class UpstreamMap:
     def text(self) -> str:
         """The map as TOML; tables patchq added are set off by a blank line, as people write
         them (tomlkit glues a table added among parsed ones to the one before)."""
+        if self._edit is None:
+            return _tomlkit_text(self.doc)
+        import tomllib
+
+        read, layout, before = self._edit
+        fast = render(layout, before, self.doc)
+        try:
+            if fast is not None and tomllib.loads(fast) == self.doc:  # the check: design.md §7
+                return fast
+        except ValueError:  # not TOML after all: tomlkit's way below
+            pass
         import tomlkit
 
-        raw = tomlkit.dumps(self.doc)
-        tidy = _blank_line_before_tables(raw)
-        if tidy != raw:
-            try:
-                same = tomlkit.parse(tidy).unwrap() == tomlkit.parse(raw).unwrap()
-            except Exception:  # noqa: BLE001 -- any doubt: keep tomlkit's text
-                same = False
-            if same:
-                return tidy
-        return raw
+        doc = tomlkit.parse(read)  # the careful way: tomlkit edits what changed
+        apply_changes(doc, before, self.doc)
+        return _tomlkit_text(doc)
+
+    def new_table(self, *, super_table: bool = False) -> Any:
+        """A table to add (``super_table``: one that only holds tables, with no header)."""
+        if self._edit is not None or self.readonly:
+            return Table()
+        import tomlkit
+
+        return tomlkit.table(is_super_table=super_table)
+
+    def new_inline(self) -> Any:
+        if self._edit is not None or self.readonly:
+            return Inline()
+        import tomlkit
+
+        return tomlkit.inline_table()
+
+    def new_array(self) -> Any:
+        if self._edit is not None or self.readonly:
+            return []
+        import tomlkit
+
+        return tomlkit.array()
+
+    def spaced(self, table: Any) -> None:
+        """A blank line after the values of a table patchq added."""
+        if isinstance(table, Table):
+            table.spaced = True
+        elif self._edit is None and not self.readonly:
+            import tomlkit
+
+            table.add(tomlkit.nl())
 
     def save(self, *, new: bool = False) -> None:
         """Write the map (``new``: it must not exist yet; FileExistsError when it does)."""
@@ -227,15 +304,13 @@ class UpstreamMap:
 
     def add_upstream(self, name: str, fields: dict[str, str]) -> None:
         """A new ``[upstreams.NAME]`` table (the map's other tables stay as they are)."""
-        import tomlkit
-
         if not valid_upstream_name(name):
             raise MapError(f"upstream name {name!r} is not usable",
                            "use letters, digits and . _ - (emsdk, libffi), not 'default'")
         if name in self.upstream_names():
             raise MapError(f"the map already has an upstream {name!r}",
                            "edit its [upstreams.NAME] table, or pick another name")
-        table = tomlkit.table()
+        table = self.new_table()
         for key, value in fields.items():
             if value:
                 table[key] = value
@@ -265,12 +340,10 @@ class UpstreamMap:
     def set_track(self, track: Track, upstream: str | None = None) -> None:
         """Record a track; ``upstream`` (a name) is written for a new track on an upstream that
         is not the default (an existing track keeps its own)."""
-        import tomlkit
-
         tracks = self._super("tracks")
         table = tracks.get(track.name)
         if table is None:
-            table = tomlkit.table()
+            table = self.new_table()
             tracks[track.name] = table
             if upstream and upstream != DEFAULT_UPSTREAM:
                 self.upstream_table(upstream)  # unknown names fail here
@@ -287,10 +360,8 @@ class UpstreamMap:
     # -- patches ----------------------------------------------------------------------------
 
     def _super(self, key: str) -> Any:
-        import tomlkit
-
         if key not in self.doc:
-            self.doc[key] = tomlkit.table(is_super_table=True)
+            self.doc[key] = self.new_table(super_table=True)
         return self.doc[key]
 
     def slugs(self) -> list[str]:
@@ -301,25 +372,21 @@ class UpstreamMap:
         return self.doc.get("patches", {}).get(slug, {})
 
     def ensure_patch(self, slug: str) -> Any:
-        import tomlkit
-
         patches = self._super("patches")
         if slug not in patches:
-            table = tomlkit.table()
+            table = self.new_table()
             table["disposition"] = "undecided"
             patches[slug] = table
         return patches[slug]
 
     def patch_track(self, slug: str, track: str) -> Any:
         """The per-track table of a patch, created on demand."""
-        import tomlkit
-
         record = self.ensure_patch(slug)
         if "tracks" not in record:
-            record["tracks"] = tomlkit.table(is_super_table=True)
+            record["tracks"] = self.new_table(super_table=True)
         tracks = record["tracks"]
         if track not in tracks:
-            tracks[track] = tomlkit.table()
+            tracks[track] = self.new_table()
         return tracks[track]
 
     def set_aside(self, track: str) -> dict[str, str]:

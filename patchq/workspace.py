@@ -79,8 +79,11 @@ class Workspace:
         lock, so that a read-modify-write sees what another command wrote)."""
         self._map = None
 
-    def reload_map(self) -> UpstreamMap:
-        self._map = None
+    def reload_map(self, *, editable: bool = False) -> UpstreamMap:
+        """Read the map again (after taking the lock); ``editable``: as plain data written
+        back section by section (UpstreamMap.load_editable), for a command that only sets
+        values through the map's methods and ``new_table``/``new_inline``/``new_array``."""
+        self._map = UpstreamMap.load_editable(self.map_path) if editable else None
         return self.map
 
     def series_dir(self, track: str) -> Path:

@@ -505,3 +505,28 @@ def test_range_diff_is_not_run_when_every_patch_is_unchanged():
     assert _all_unchanged(same)
     assert not _all_unchanged([*same, PatchResult("c", Outcome.OFFSET, "")])
     assert not _all_unchanged([*same, PatchResult("d", Outcome.UPSTREAM, "")])
+
+
+@pytest.mark.parametrize("among_values", [False, True])
+def test_a_rebase_keeps_people_s_comments_in_the_map(demo_template, tmp_path, monkeypatch,
+                                                     among_values):
+    """Comments between tables are copied as they are (the map is written section by
+    section); one among the values of a table the rebase changes sends the write through
+    tomlkit. Either way the data is what a map without comments gets."""
+    monkeypatch.setenv("PATCHQ_NOW", NOW)
+    plain, commented = (demo_template.copy(tmp_path / name) for name in ("plain", "commented"))
+    path = commented.patches / "upstream_map.toml"
+    text = path.read_text()
+    notes = ["# written by people, at the top", "# the 3.11 line: Pyodide 0.23"]
+    text = notes[0] + "\n" + text.replace('[tracks."3.11"]', notes[1] + '\n[tracks."3.11"]')
+    if among_values:
+        notes.append("# among the values")
+        text = text.replace("\ncarried = true\n", "\n" + notes[-1] + "\ncarried = true\n", 1)
+    assert all(note in text for note in notes)
+    path.write_text(text)
+    for repos in (plain, commented):
+        res = repos.run("rebase", "3.11", "--onto", "v3.11.3", "--json")
+        assert res.code == 0, res.text
+    after = path.read_text()
+    assert all(note in after for note in notes)
+    assert load_map(commented) == load_map(plain)

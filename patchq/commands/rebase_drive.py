@@ -139,7 +139,7 @@ def finish(ws: Workspace, git: Git, state: RebaseState,
     try:
         restored = restore(ws, git)
         if restored or getattr(ws.map, "readonly", False):
-            ws.reload_map()  # with tomlkit, to keep people's comments and order
+            ws.reload_map(editable=True)  # people's comments and order stay
     except OSError as exc:
         raise _disk_error(exc) from None
     crash_point("originals restored")

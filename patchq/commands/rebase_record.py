@@ -144,33 +144,32 @@ def keep_set_aside(plan, loaded: LoadedSeries, results: list[PatchResult]) -> No
 
 def record_map(ws: Workspace, state: RebaseState, results: list[PatchResult]) -> None:
     """The track's new base and last rebase, each patch's outcome and upstream state."""
-    import tomlkit
-
     umap = ws.map
     track = state.track
     old = umap.track(track)
     umap.set_track(Track(track, old.follows, state.to.ref, state.to.commit))
     table = umap.track_table(track)
-    last = tomlkit.table()
+    last = umap.new_table()
     last["from"] = state.from_.ref
     last["from_commit"] = state.from_.commit
     last["to"] = state.to.ref
     last["to_commit"] = state.to.commit
     last["at"] = stamp()
-    counts = tomlkit.inline_table()
+    counts = umap.new_inline()
     for outcome in ORDER:
         n = sum(1 for r in results if r.outcome == outcome)
         if n:
             counts[outcome] = n
     last["counts"] = counts
-    last.add(tomlkit.nl())
+    umap.spaced(last)
     table["last_rebase"] = last
     checked = stamp()
     ref = state.to.ref
     for result in results:
         record = umap.patch_track(result.slug, track)
         record["outcome"] = result.outcome.value
-        _set(record, "evidence", _evidence_array(result.evidence) if result.evidence else None)
+        _set(record, "evidence",
+             _evidence_array(umap, result.evidence) if result.evidence else None)
         _set(record, "confidence", result.confidence.value if result.confidence and
              result.outcome in (Outcome.UPSTREAM, Outcome.OBSOLETE) else None)
         _set(record, "needs_person", True if result.needs_person else None)
@@ -190,18 +189,18 @@ def record_map(ws: Workspace, state: RebaseState, results: list[PatchResult]) ->
                 del record["upstream"][ref]
             continue
         if "upstream" not in record:
-            record["upstream"] = tomlkit.table(is_super_table=True)
-        entry = tomlkit.table()
+            record["upstream"] = umap.new_table(super_table=True)
+        entry = umap.new_table()
         entry["state"] = state_here
         if result.evidence and result.outcome in (Outcome.UPSTREAM, Outcome.PARTIAL,
                                                   Outcome.CONFLICT):
-            entry["evidence"] = _evidence_array(result.evidence)
+            entry["evidence"] = _evidence_array(umap, result.evidence)
         for key in ("hunks_total", "hunks_present"):
             if getattr(result.upstream, key):
                 entry[key] = getattr(result.upstream, key)
         entry["checked_at"] = checked
         entry["ref_commit"] = state.to.commit
-        entry.add(tomlkit.nl())
+        umap.spaced(entry)
         record["upstream"][ref] = entry
 
 
@@ -221,12 +220,10 @@ def _set(table, key: str, value) -> None:
         table[key] = value
 
 
-def _evidence_array(items):
-    import tomlkit
-
-    array = tomlkit.array()
+def _evidence_array(umap, items):
+    array = umap.new_array()
     for item in items:
-        inline = tomlkit.inline_table()
+        inline = umap.new_inline()
         inline["method"] = item.method.value
         inline["commits"] = list(item.commits)
         if item.detail:
