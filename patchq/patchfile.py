@@ -154,6 +154,37 @@ def _read_fields(lines: list[str]) -> tuple[list[tuple[str, list[str]]], int]:
     return fields, i
 
 
+# a date already in git's RFC 2822 style, and a "Name <address>" any mail parser reads alike:
+# the common headers, taken as they are without importing email.utils (a few ms per command)
+_GIT_DATE = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([1-9]|[12][0-9]|3[01]) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([12][0-9]{3}) "
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] (?:\+|-(?!0000))(?:0[0-9]|1[0-4])[0-5][0-9]")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
+_PLAIN_AUTHOR = re.compile(
+    r"([^\s\"<>()\[\]\\,;:@]+(?: [^\s\"<>()\[\]\\,;:@]+)*) "
+    r"<([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
+
+
+def _is_git_date(value: str) -> bool:
+    """``value`` is a date as git writes it (%aD), so normalizing it gives it back.
+
+    >>> [_is_git_date(d) for d in ("Mon, 3 Mar 2025 10:00:00 +0100", "Tue, 3 Mar 2025 "
+    ...  "10:00:00 +0100", "Mon, 03 Mar 2025 10:00:00 +0100", "Sat, 31 Feb 2025 10:00:00 +0100")]
+    [True, False, False, False]
+    """
+    match = _GIT_DATE.fullmatch(value)
+    if match is None:
+        return False
+    month = _MONTHS.index(match.group(3)) // 3 + 1
+    try:
+        day = datetime(int(match.group(4)), month, int(match.group(2)))
+    except ValueError:
+        return False
+    return _WEEKDAYS[day.weekday()] == match.group(1)
+
+
 def _normalize_date(value: str) -> str:
     """An RFC 2822 date, as git writes it, from a mail Date or a DEP-3 Last-Update; '' when
     unreadable.
@@ -162,9 +193,9 @@ def _normalize_date(value: str) -> str:
     ('Mon, 3 Mar 2025 10:00:00 +0100', 'Wed, 1 May 2024 00:00:00 +0000')
     """
     value = value.strip()
-    if not value:
-        return ""
-    import email.utils  # imported only when a header has a date (a few ms)
+    if not value or _is_git_date(value):
+        return value
+    import email.utils
 
     try:
         parsed = email.utils.parsedate_to_datetime(value)
@@ -182,9 +213,12 @@ def _normalize_date(value: str) -> str:
 
 
 def _split_author(value: str) -> tuple[str, str]:
+    value = _decode_mime(" ".join(value.split()))
+    plain = _PLAIN_AUTHOR.fullmatch(value)
+    if plain is not None:
+        return plain.group(1), plain.group(2)
     import email.utils
 
-    value = _decode_mime(" ".join(value.split()))
     name, addr = email.utils.parseaddr(value)
     if not name and not addr:
         return value.strip(), ""

@@ -250,7 +250,7 @@ def test_random_edits_agree_with_tomlkit(tmp_path):
 
 @pytest.mark.parametrize("wrong", ["[upstream]\npath = 1\n", "not = [toml\n"])
 def test_a_fast_text_that_does_not_parse_back_is_not_written(tmp_path, monkeypatch, wrong):
-    import patchq.upstream_map as upstream_map
+    from patchq import upstream_map
 
     slow, _, _ = both(tmp_path, PATCHQ_WROTE, rebase_like)
     monkeypatch.setattr(upstream_map, "render", lambda layout, before, after: wrong)

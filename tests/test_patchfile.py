@@ -325,3 +325,79 @@ def test_a_quilt_orig_directory_is_not_a_rename():
         patchfile.FileStat("Lib/x.py", 1, 1, "modified"),
         patchfile.FileStat("Lib/new.py", 1, 0, "added"))
     assert patchfile.unidiff_stats(diff)[0].status == "renamed"  # what unidiff alone says
+
+
+def _by_email_utils(author: str, date: str) -> tuple[tuple[str, str], str]:
+    """What the header parser gave before its fast paths: email.utils alone."""
+    import email.utils
+    import re
+    from datetime import timezone
+
+    value = patchfile._decode_mime(" ".join(author.split()))
+    name, addr = email.utils.parseaddr(value)
+    if not name and not addr:
+        who = (value.strip(), "")
+    elif not name and "@" not in addr:
+        who = (addr, "")
+    else:
+        who = (name or addr.split("@")[0], addr)
+    try:
+        parsed = email.utils.parsedate_to_datetime(date.strip())
+    except (TypeError, ValueError, IndexError):
+        return who, patchfile._normalize_date(date)  # ISO and unreadable dates: one path
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return who, re.sub(r"^(\w+), 0(\d) ", r"\1, \2 ", email.utils.format_datetime(parsed))
+
+
+def test_plain_authors_and_git_dates_read_as_email_utils_reads_them():
+    """The fast paths for "Name <address>" and git's own dates give what email.utils gives,
+    over a seeded mix of well-formed and odd headers."""
+    import random
+    from datetime import datetime, timedelta
+
+    rng = random.Random(3)
+    alphabet = "aZ9 ._+-'\"<>()@,;:\\[]Łé!#$%&*=?^`{|}~/"
+    fast = 0
+    for _ in range(20000):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 8)))
+        local = "".join(rng.choice("ab9._+-'\"()") for _ in range(rng.randrange(1, 6)))
+        domain = "".join(rng.choice("ab9.-") for _ in range(rng.randrange(1, 6)))
+        author = f"{name} <{local}@{domain}>"
+        moment = datetime(1990, 1, 1) + timedelta(seconds=rng.randrange(2_000_000_000))
+        zone = rng.choice(["+0000", "-0000", "+0530", "-0800", "+1400", "-1500", "+2400"])
+        day = moment.strftime("%d") if rng.random() < .2 else str(moment.day)
+        weekday = rng.choice(["Mon", "Sun"]) if rng.random() < .1 else \
+            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[moment.weekday()]
+        date = f"{weekday}, {day} {moment:%b %Y %H:%M:%S} {zone}"
+        fast += bool(patchfile._PLAIN_AUTHOR.fullmatch(" ".join(author.split()))) + \
+            patchfile._is_git_date(date)
+        got = (patchfile._split_author(author), patchfile._normalize_date(date))
+        assert got == _by_email_utils(author, date), (author, date)
+    assert fast > 10000  # the fast paths were taken, not only email.utils
+
+
+@pytest.mark.realdata
+def test_real_series_headers_read_as_email_utils_reads_them():
+    """Every From and Date header of Debian's and conda-forge's series, both ways."""
+    import os
+    from pathlib import Path
+
+    roots = [Path(os.environ["PATCHQ_REALDATA"]) / "debian"] if os.environ.get(
+        "PATCHQ_REALDATA") else []
+    roots.append(Path(__file__).resolve().parents[2] / "shared" / "realdata" / "conda-forge")
+    headers = []
+    for root in roots:
+        for path in root.rglob("*.patch") if root.is_dir() else ():
+            text = path.read_bytes().decode("utf-8", "replace")
+            author = next((ln[6:] for ln in text.splitlines()[:40] if ln.startswith("From: ")),
+                          None)
+            date = next((ln[6:] for ln in text.splitlines()[:40] if ln.startswith("Date: ")),
+                        "")
+            if author:
+                headers.append((author, date))
+    if not headers:
+        pytest.skip("set PATCHQ_REALDATA=DEST (built by cpython-from-debian) to run")
+    for author, date in headers:
+        got = (patchfile._split_author(author), patchfile._normalize_date(date))
+        assert got == _by_email_utils(author, date), (author, date)
