@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -243,7 +244,11 @@ class Git(History, Refs):
     # -- reading queues ----------------------------------------------------------------------
 
     def queue_commits(self, base: str, tip: str) -> list[QueueCommit]:
-        """The commits of ``base..tip``, oldest first, with their slug trailers."""
+        """The commits of ``base..tip``, oldest first, with their slug trailers (read from
+        the commits this process made, when the line down to ``base`` is all of them)."""
+        known = known_line(self.objects, base, tip)
+        if known is not None:
+            return known
         fmt = "%H%x00%P%x00%T%x00%an%x00%ae%x00%aD%x00%B%x00%x01"
         res = self.run("log", "--reverse", "--topo-order", f"--format={fmt}",
                        f"{base}..{tip}", "--")
@@ -280,6 +285,67 @@ class Git(History, Refs):
 
 
 Repository = Git  # the repository object
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_IDENT = re.compile(r"author (.*?) <([^<>\n]*)> ([0-9]+) ([+-])([0-9]{2})([0-9]{2})")
+
+
+def known_line(objects: ObjectStore, base: str, tip: str) -> list[QueueCommit] | None:
+    """``base..tip`` as ``git log`` gives it (see queue_commits), from commits ``objects``
+    holds: a straight line of plain commits from ``tip`` down to ``base``. None when a commit
+    is not held, is a merge, or has more than tree, parent, author and committer (an
+    encoding, a signature): git reads those."""
+    if not (_is_full_oid(base) and _is_full_oid(tip)):
+        return None
+    line: list[QueueCommit] = []
+    sha = tip
+    while sha != base:
+        data = objects.known_commit(sha)
+        if data is None or len(line) > 100_000:
+            return None
+        commit = _plain_commit(sha, data)
+        if commit is None:
+            return None
+        line.append(commit)
+        sha = commit.parent
+    line.reverse()
+    return line
+
+
+def _plain_commit(sha: str, data: bytes) -> QueueCommit | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head, sep, body = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or len(lines) != 4 or not lines[0].startswith("tree ") or \
+            not lines[1].startswith("parent ") or not lines[3].startswith("committer "):
+        return None
+    ident = _IDENT.fullmatch(lines[2])
+    if ident is None:
+        return None
+    name, mail, seconds, sign, hours, minutes = ident.groups()
+    if name != name.strip() or "<" in name or ">" in name or int(hours) > 23 or \
+            int(minutes) > 59:
+        return None  # git reads such a name or zone its own way
+    offset = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+    try:
+        moment = datetime.fromtimestamp(int(seconds), timezone(timedelta(minutes=offset)))
+    except (OverflowError, OSError, ValueError):
+        return None
+    zone = f"{'-' if offset < 0 else '+'}{hours}{minutes}"  # -0000 is +0000 to git
+    date = (f"{_WEEKDAYS[moment.weekday()]}, {moment.day} {_MONTHS[moment.month - 1]} "
+            f"{moment.year} {moment:%H:%M:%S} {zone}")  # git's %aD
+    message, slug = strip_trailer(body)
+    return QueueCommit(sha=sha, parent=lines[1][7:], tree=lines[0][5:], slug=slug,
+                       message=message, author_name=name, author_email=mail,
+                       author_date=date)
+
+
+def _is_full_oid(name: str) -> bool:
+    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
 
 
 def author_ident(git: Git) -> tuple[str, str]:
@@ -493,8 +559,12 @@ def reset(git: Git, mode: str, commit: str) -> None:
     """``git reset --soft|--keep|--merge|--hard COMMIT`` of the checked-out branch."""
     if mode not in ("soft", "keep", "merge", "hard"):
         raise ValueError(mode)
-    if mode in ("keep", "merge"):  # stale stat data (a copied clone) must not read as changes
-        git.run("update-index", "-q", "--refresh", ok=(0, 1))
+    if mode in ("keep", "merge"):
+        try:
+            git.run("reset", "-q", f"--{mode}", commit)
+            return
+        except GitError:  # git changed nothing; stale stat data (a copied clone) reads as
+            git.run("update-index", "-q", "--refresh", ok=(0, 1))  # changes: refresh, again
     git.run("reset", "-q", f"--{mode}", commit)
 
 

@@ -227,7 +227,13 @@ class ObjectStore:
             with os.fdopen(handle, "wb") as out:
                 out.write(zlib.compress(raw, 1))
             os.replace(tmp, path)
+        if kind == "commit":
+            self._commits[sha] = data  # the queue is read back from here (Git.queue_commits)
         return Oid(sha)
+
+    def known_commit(self, sha: str) -> bytes | None:
+        """A commit this process wrote or read already, without asking git (None if not)."""
+        return self._commits.get(sha)
 
     def _temp(self, directory: Path) -> tuple[str, int]:
         """A new read-only file in ``directory`` (open for writing) to rename into place:

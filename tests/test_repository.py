@@ -119,3 +119,67 @@ def test_a_cancelled_git_process_is_stopped_and_its_files_closed(upstream):
     pending.cancel()
     assert pending._proc.returncode is not None
     assert pending._out.closed and pending._err.closed
+
+
+@pytest.mark.parametrize("mode", ["keep", "merge"])
+def test_reset_of_a_copied_clone_reads_stale_stat_data_as_no_change(upstream, tmp_path, mode):
+    """A copied clone's index has stale stat data: ``reset --keep/--merge`` would call every
+    file changed. The reset refreshes the index then and goes on; a real change stays."""
+    import shutil
+
+    from patchq.git import reset
+
+    copy = tmp_path / "copy"
+    shutil.copytree(upstream, copy)
+    repo = Git(copy)
+    first = git(copy, "rev-parse", "HEAD~1")
+    reset(repo, mode, first)
+    assert git(copy, "rev-parse", "HEAD") == first
+    assert (copy / "README.rst").read_text() == "This is Python\n"
+    assert git(copy, "status", "--porcelain") == ""
+
+    shutil.rmtree(copy)
+    shutil.copytree(upstream, copy)
+    (copy / "README.rst").write_text("mine\n")  # a change the reset must not overwrite
+    with pytest.raises(GitError):
+        reset(Git(copy), mode, first)
+    assert (copy / "README.rst").read_text() == "mine\n"
+    assert git(copy, "rev-parse", "HEAD") == git(upstream, "rev-parse", "HEAD")
+
+
+@pytest.mark.parametrize("date", ["1700000000 +0100", "1700000000 -0800", "86400 -0000",
+                                  "1234567890 +0530", "4102444800 +1400"])
+def test_a_queue_this_process_wrote_reads_back_as_git_log_gives_it(upstream, date):
+    """queue_commits from the commits the store wrote (no ``git log``) equals git's own
+    reading of the same line, names, dates and messages included."""
+    from patchq.git import known_line
+
+    repo = Git(upstream)
+    base = git(upstream, "rev-parse", "HEAD")
+    tree = git(upstream, "rev-parse", "HEAD^{tree}")
+    tip = base
+    messages = ["Fix it\n\nWhy.\n\nPatchq-Slug: fix-it\n", "no newline at the end",
+                "Ünïcode — subject\n\n\n  indented body  \n\n", "x\r\n\r\nwindows\r\n"]
+    names = ["A U Thor", "Łukasz Langa", "Dr. O'Brien-Smith", ""]
+    for message, name in zip(messages, names):
+        tip = repo.objects.commit(tree, [tip], message, Identity(name, "a@b.example", date))
+    fast = known_line(repo.objects, base, tip)
+    assert fast is not None and len(fast) == 4
+    assert repo.queue_commits(base, tip) == fast
+    assert Git(upstream).queue_commits(base, tip) == fast  # a new process: git log
+
+
+def test_a_queue_with_commits_not_written_here_is_read_by_git(upstream):
+    from patchq.git import known_line
+
+    repo = Git(upstream)
+    first, head = git(upstream, "rev-parse", "HEAD~1"), git(upstream, "rev-parse", "HEAD")
+    assert known_line(repo.objects, first, head) is None  # never read nor written here
+    tree = git(upstream, "rev-parse", "HEAD^{tree}")
+    merge = repo.objects.commit(tree, [head, first], "a merge\n", WHO)
+    assert known_line(repo.objects, head, merge) is None
+    odd = repo.objects.write("commit", (f"tree {tree}\nparent {head}\nauthor {WHO.signature()}\n"
+                                        f"committer {WHO.signature()}\nencoding ISO-8859-1\n\n"
+                                        "caf\xe9\n").encode("latin-1"))
+    assert known_line(repo.objects, head, odd) is None
+    assert [c.sha for c in repo.queue_commits(head, odd)] == [odd]

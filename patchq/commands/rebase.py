@@ -154,7 +154,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
         if dry_run:
             return _dry_run(ws, git, track, branch, loaded, result, progress)
         remove_backup(git)
-        store = ObjectStore(git)
+        store = git.objects  # the one store: queue_commits reads back what it wrote
         try:
             still: list[str] = []
             old = _old_queue(git, store, track, branch, old_base, loaded, _declared(ws, loaded),
@@ -179,7 +179,7 @@ def rebase(ws: Workspace, track_name: str, onto: str | None = None, on_conflict:
 def _dry_run(ws: Workspace, git: Git, track: Track, branch: str, loaded: LoadedSeries,
              result: RebaseResult, progress: Progress | None) -> RebaseResult:
     with quarantine(git):
-        store = ObjectStore(git)
+        store = git.objects  # the one store: queue_commits reads back what it wrote
         try:
             still: list[str] = []
             old = _old_queue(git, store, track, branch, result.from_commit, loaded,

@@ -35,7 +35,7 @@ def continue_rebase(ws: Workspace, progress: Progress | None = None) -> RebaseRe
     git, state = load(ws)
     with pqstore.locked(git):
         state = reload(git, state)
-        store = ObjectStore(git)
+        store = git.objects
         try:
             stop = state.stop
             if state.phase is Phase.STOPPED and stop and stop.skipping:
@@ -139,7 +139,7 @@ def skip(ws: Workspace, progress: Progress | None = None, drop: bool = False) ->
         stop = replace(stop, skipping=Skipping.DROP if drop else Skipping.ASIDE)
         state = save(git, replace(state, stop=stop))
         crash_point("skip saved")
-        store = ObjectStore(git)
+        store = git.objects
         try:
             state = _set_aside(ws, git, store, state)
             return drive(ws, git, store, state, progress)
