@@ -110,7 +110,7 @@ def _checkout(ws: Workspace, track_name: str, branch: str | None, force: bool,
     previous = move_branch(git, branch, old_tip, result.tip, reason=f"patchq checkout {track_name}")
     record_build(git, track_name, branch, loaded, result)
     if failed:  # --partial: the map says which are set aside, once the branch is there
-        umap = ws.reload_map()  # with tomlkit, to keep people's comments and order
+        umap = ws.reload_map(editable=True)  # people's comments and order stay
         for failure in failed:
             umap.patch_track(failure.slug, track_name)["needs_person"] = True
         umap.save()

@@ -56,6 +56,7 @@ def export(ws: Workspace, track_name: str, branch: str | None = None,
 
 def _export(ws: Workspace, track_name: str, branch: str | None, dry_run: bool,
             refresh: bool = False) -> ExportResult:
+    ws.reload_map(editable=True)  # under the lock; written back only where a record changed
     export_plan, branch, tip = plan(ws, track_name, branch, refresh_unclean=refresh)
     result = ExportResult(track=track_name, branch=branch, plan=export_plan, dry_run=dry_run)
     git = ws.git
